@@ -1,0 +1,1 @@
+"""Shared helpers for romfs's tests (standard library only)."""

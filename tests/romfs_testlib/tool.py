@@ -1,0 +1,53 @@
+"""Running the romfs binary under test, and scratch directories."""
+import os
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+ROMFS = os.environ.get("ROMFS_BIN", "romfs")
+SOURCE_DIR = os.environ.get(
+    "ROMFS_SOURCE_DIR", os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BINARY_DIR = os.environ.get("ROMFS_BINARY_DIR", os.path.join(SOURCE_DIR, "build"))
+TMP_ROOT = os.environ.get("ROMFS_TEST_TMP") or tempfile.gettempdir()
+
+
+def run(*args, cwd=None, check=None, env=None, input=None):
+    """Runs `romfs ARGS...`; returns the CompletedProcess (bytes stdout,
+    text stderr). check=N asserts the exit status is N."""
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    proc = subprocess.run([ROMFS, *map(str, args)], cwd=cwd, env=full_env, input=input,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stderr = proc.stderr.decode("utf-8", "replace")
+    if check is not None and proc.returncode != check:
+        raise AssertionError(
+            f"romfs {' '.join(map(str, args))}: exit {proc.returncode}, wanted {check}\n"
+            f"stderr:\n{proc.stderr}")
+    return proc
+
+
+class ScratchTestCase(unittest.TestCase):
+    """A test case with self.tmp, a fresh directory removed afterwards."""
+
+    def setUp(self):
+        os.makedirs(TMP_ROOT, exist_ok=True)
+        self.tmp = tempfile.mkdtemp(prefix=type(self).__name__ + ".", dir=TMP_ROOT)
+        self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
+
+    def path(self, *parts):
+        return os.path.join(self.tmp, *parts)
+
+    def write(self, rel, data=b"", mode=None):
+        """Creates self.tmp/rel (parents too) holding data (bytes or str)."""
+        p = self.path(rel)
+        os.makedirs(os.path.dirname(p), exist_ok=True)
+        with open(p, "wb") as f:
+            f.write(data.encode() if isinstance(data, str) else data)
+        if mode is not None:
+            os.chmod(p, mode)
+        return p
+
+    def read(self, rel):
+        with open(self.path(rel), "rb") as f:
+            return f.read()

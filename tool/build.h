@@ -1,0 +1,16 @@
+/* The packer: a loaded manifest in, an image file out. */
+#ifndef ROMFS_BUILD_H
+#define ROMFS_BUILD_H
+
+#include "manifest.h"
+
+typedef struct {
+    const char *output;
+    const char *depfile; /* NULL: none */
+} build_opts;
+
+/* Returns the exit status; every failure has been reported, and leaves
+ * no output behind. */
+int build_run(const manifest *m, const build_opts *o);
+
+#endif

@@ -1,0 +1,134 @@
+/* `romfs build` and `romfs pack-dir`: both feed the same packer, the
+ * latter with the manifest a single directory entry would make. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "alloc.h"
+#include "args.h"
+#include "build.h"
+#include "commands.h"
+#include "fsutil.h"
+#include "manifest.h"
+
+int cmd_build(int argc, char **argv) {
+    enum { OPT_OUTPUT, OPT_DEFINE, OPT_DEPFILE, OPT_CACHE_DIR, OPT_QUIET };
+    static const opt_spec specs[] = {
+        [OPT_OUTPUT] = {'o', "output", 1}, [OPT_DEFINE] = {'D', "define", 1},
+        [OPT_DEPFILE] = {0, "depfile", 1}, [OPT_CACHE_DIR] = {0, "cache-dir", 1},
+        [OPT_QUIET] = {'q', "quiet", 0},   {0, NULL, 0},
+    };
+    args a;
+    args_init(&a, argc, argv);
+    defines defs = {0};
+    build_opts o = {0};
+    const char *manifest_path = NULL, *v;
+    int k, status = EXIT_USAGE;
+    while ((k = args_next(&a, specs, &v)) != ARG_END) {
+        if (k == ARG_BAD) {
+            goto out;
+        } else if (k == ARG_POSITIONAL) {
+            if (manifest_path != NULL) {
+                diag_error("build takes one manifest; '%s' is a second", shown(v));
+                goto out;
+            }
+            manifest_path = v;
+        } else if (k == OPT_OUTPUT) {
+            o.output = v;
+        } else if (k == OPT_DEFINE) {
+            if (defines_add(&defs, v) != 0) {
+                goto out;
+            }
+        } else if (k == OPT_DEPFILE) {
+            o.depfile = v;
+        } else if (k == OPT_QUIET) {
+            diag_quiet = 1;
+        }
+    }
+    if (manifest_path == NULL || o.output == NULL) {
+        diag_error("usage: romfs build MANIFEST -o IMAGE [-D NAME=VALUE]... [--depfile FILE] "
+                   "[--cache-dir DIR]");
+        goto out;
+    }
+    manifest m;
+    status = EXIT_INPUT;
+    if (manifest_load(manifest_path, &defs, &m) == 0) {
+        status = build_run(&m, &o);
+    }
+    manifest_free(&m);
+out:
+    defines_free(&defs);
+    return status;
+}
+
+static int parse_align(const char *s, unsigned *out) {
+    char *end;
+    unsigned long v = strtoul(s, &end, 0);
+    if (*s < '0' || *s > '9' || *end != '\0' || v == 0 || v > 4096 || (v & (v - 1))) {
+        diag_error("--align must be a power of two from 1 to 4096, not '%s'", shown(s));
+        return -1;
+    }
+    *out = (unsigned)v;
+    return 0;
+}
+
+int cmd_pack_dir(int argc, char **argv) {
+    enum { OPT_OUTPUT, OPT_DEPFILE, OPT_QUIET, OPT_ALIGN };
+    static const opt_spec specs[] = {
+        [OPT_OUTPUT] = {'o', "output", 1},
+        [OPT_DEPFILE] = {0, "depfile", 1},
+        [OPT_QUIET] = {'q', "quiet", 0},
+        [OPT_ALIGN] = {0, "align", 1},
+        {0, NULL, 0},
+    };
+    args a;
+    args_init(&a, argc, argv);
+    build_opts o = {0};
+    const char *dir = NULL, *v;
+    unsigned align = 4;
+    int k;
+    while ((k = args_next(&a, specs, &v)) != ARG_END) {
+        if (k == ARG_BAD) {
+            return EXIT_USAGE;
+        } else if (k == ARG_POSITIONAL) {
+            if (dir != NULL) {
+                diag_error("pack-dir takes one directory; '%s' is a second", shown(v));
+                return EXIT_USAGE;
+            }
+            dir = v;
+        } else if (k == OPT_OUTPUT) {
+            o.output = v;
+        } else if (k == OPT_DEPFILE) {
+            o.depfile = v;
+        } else if (k == OPT_QUIET) {
+            diag_quiet = 1;
+        } else if (k == OPT_ALIGN && parse_align(v, &align) != 0) {
+            return EXIT_USAGE;
+        }
+    }
+    if (dir == NULL || o.output == NULL) {
+        diag_error("usage: romfs pack-dir DIR -o IMAGE [--align N]");
+        return EXIT_USAGE;
+    }
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        diag_error("%s: not a directory", shown(dir));
+        return EXIT_INPUT;
+    }
+    file_entry e = {0};
+    e.src = (char *)dir;
+    e.dst = ".";
+    e.set.mpy = MPY_UNSET;
+    e.set.exclude = -1;
+    manifest m = {0};
+    m.dir = path_abs(".");
+    m.image.align = align;
+    m.image.mpy = MPY_OFF;
+    m.image.exclude = 0;
+    m.files = &e;
+    m.n_files = 1;
+    int status = build_run(&m, &o);
+    free(m.dir);
+    return status;
+}

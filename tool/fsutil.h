@@ -1,0 +1,25 @@
+/* Path and file helpers shared by the commands. */
+#ifndef ROMFS_FSUTIL_H
+#define ROMFS_FSUTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* a + "/" + b, without doubling a '/'. */
+char *path_join(const char *a, const char *b);
+/* `path` made absolute against the current directory, lexically: symlinks
+ * are kept, so the result names what the user named. */
+char *path_abs(const char *path);
+/* The absolute directory that holds `path`. */
+char *path_dirname_abs(const char *path);
+/* The last part of `path`, trailing '/' ignored; "" for "/" or ".". */
+char *path_basename(const char *path);
+
+/* Writes all of buf; -1 with errno on failure. */
+int write_all(int fd, const void *buf, size_t len);
+
+/* mkdir -p: `path` and its missing parents. -1 with errno on failure. */
+int make_dirs(const char *path);
+
+#endif

@@ -1,0 +1,204 @@
+#include "image_check.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+#include "alloc.h"
+#include "fsutil.h"
+#include "image_walk.h"
+#include "utf8.h"
+
+enum { MAX_FAULT_LINES = 100 };
+
+typedef struct {
+    const image_file *f;
+    const check_opts *o;
+    check_result *r;
+} checker;
+
+static void fault(checker *c, size_t offset, const char *path, const char *fmt, ...)
+    PRINTF_LIKE(4, 5);
+
+static void fault(checker *c, size_t offset, const char *path, const char *fmt, ...) {
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    char *line;
+    if (path != NULL && path[0] != '\0') {
+        line = xasprintf("%s: offset 0x%zx: %s: %s", shown(c->f->path), offset, shown(path), msg);
+    } else {
+        line = xasprintf("%s: offset 0x%zx: %s", shown(c->f->path), offset, msg);
+    }
+    if (c->r->faults++ == 0) {
+        snprintf(c->r->first, sizeof c->r->first, "%s", line);
+    }
+    if (!c->o->quiet && c->r->faults <= MAX_FAULT_LINES) {
+        diag_error("%s", line);
+    }
+    free(line);
+}
+
+size_t offset_alignment(size_t offset) {
+    size_t a = 1;
+    while (a < ((size_t)1 << 30) && offset % (a * 2) == 0) {
+        a *= 2;
+    }
+    return a;
+}
+
+static const char *name_fault(const romfs_entry *e) {
+    const char *n = (const char *)e->name;
+    if (e->name_len == 0) {
+        return "empty name";
+    }
+    if (memchr(n, '/', e->name_len) != NULL) {
+        return "name contains '/'";
+    }
+    if (memchr(n, '\0', e->name_len) != NULL) {
+        return "name contains a NUL byte";
+    }
+    if ((e->name_len == 1 && n[0] == '.') || (e->name_len == 2 && n[0] == '.' && n[1] == '.')) {
+        return "name is '.' or '..'";
+    }
+    if (!utf8_valid(n, e->name_len)) {
+        return "name is not valid UTF-8";
+    }
+    return NULL;
+}
+
+/* The manifest entry whose dst covers `path`: the longest such dst. */
+static const file_entry *entry_for(const manifest *m, const char *path) {
+    const file_entry *best = NULL;
+    size_t best_len = 0;
+    for (size_t i = 0; i < m->n_files; i++) {
+        const file_entry *e = &m->files[i];
+        char *dst = e->dst ? xstrdup(e->dst) : path_basename(e->src);
+        size_t len = strlen(dst);
+        while (len > 0 && dst[len - 1] == '/') {
+            len--;
+        }
+        if (len == 1 && dst[0] == '.') {
+            len = 0;
+        }
+        bool covers =
+            len == 0 || (!strncmp(path, dst, len) && (path[len] == '\0' || path[len] == '/'));
+        if (covers && (best == NULL || len >= best_len)) {
+            best = e;
+            best_len = len;
+        }
+        free(dst);
+    }
+    return best;
+}
+
+static unsigned needed_align(const check_opts *o, const char *path) {
+    if (o->m != NULL) {
+        return manifest_settings_for(o->m, entry_for(o->m, path), path).align;
+    }
+    size_t len = strlen(path);
+    return len >= 7 && !strcmp(path + len - 7, ".tflite") ? 16 : 1;
+}
+
+/* Paths seen, to report duplicate names (a reader finds only the first). */
+typedef struct {
+    char **slots;
+    size_t n_slots, n;
+} path_set;
+
+static bool path_set_add(path_set *s, const char *path) {
+    if ((s->n + 1) * 2 > s->n_slots) {
+        char **old = s->slots;
+        size_t n_old = s->n_slots;
+        s->n_slots = n_old ? n_old * 2 : 256;
+        s->slots = xcalloc(s->n_slots, sizeof *s->slots);
+        for (size_t i = 0; i < n_old; i++) {
+            if (old[i] != NULL) {
+                size_t j = (size_t)XXH3_64bits(old[i], strlen(old[i])) & (s->n_slots - 1);
+                while (s->slots[j] != NULL) {
+                    j = (j + 1) & (s->n_slots - 1);
+                }
+                s->slots[j] = old[i];
+            }
+        }
+        free(old);
+    }
+    size_t j = (size_t)XXH3_64bits(path, strlen(path)) & (s->n_slots - 1);
+    while (s->slots[j] != NULL) {
+        if (!strcmp(s->slots[j], path)) {
+            return false;
+        }
+        j = (j + 1) & (s->n_slots - 1);
+    }
+    s->slots[j] = xstrdup(path);
+    s->n++;
+    return true;
+}
+
+static void path_set_free(path_set *s) {
+    for (size_t i = 0; i < s->n_slots; i++) {
+        free(s->slots[i]);
+    }
+    free(s->slots);
+}
+
+size_t image_check(const image_file *f, const check_opts *o, check_result *r) {
+    memset(r, 0, sizeof *r);
+    r->max_align = 1;
+    checker c = {f, o, r};
+    if (f->img.size % 2 != 0) {
+        fault(&c, 0, NULL, "image size %zu is odd; MicroPython needs an even-sized image",
+              f->img.size);
+    }
+    image_walk w;
+    image_walk_begin(&w, &f->img);
+    path_set seen = {0};
+    romfs_entry e;
+    size_t depth;
+    int rc;
+    while ((rc = image_walk_next(&w, &e, &depth)) == 1) {
+        const char *why = name_fault(&e);
+        if (why != NULL) {
+            fault(&c, e.record_offset, w.path, "%s", why);
+        } else if (!path_set_add(&seen, w.path)) {
+            fault(&c, e.record_offset, w.path,
+                  "duplicate name in its directory; readers see only the first");
+        }
+        if (e.type == ROMFS_TYPE_DIR) {
+            r->dirs++;
+            continue;
+        }
+        r->files++;
+        size_t offset = (size_t)(e.data - f->bytes);
+        if (!o->check_align) {
+            continue;
+        }
+        unsigned need = needed_align(o, w.path);
+        if (need > r->max_align) {
+            r->max_align = need;
+        }
+        if (offset % need != 0) {
+            size_t len = strlen(w.path);
+            bool model = len >= 7 && !strcmp(w.path + len - 7, ".tflite");
+            fault(&c, offset, w.path,
+                  "data at offset %zu is %zu-byte aligned, but it needs %u-byte alignment%s",
+                  offset, offset_alignment(offset), need,
+                  o->m    ? " (from the manifest)"
+                  : model ? " (a .tflite model is read in place by the ML runtime)"
+                          : "");
+        }
+    }
+    if (rc < 0) {
+        fault(&c, w.fault_offset, w.path, "%s", w.fault);
+    }
+    if (r->faults > MAX_FAULT_LINES && !o->quiet) {
+        diag_error("%s: %zu more faults not shown", shown(f->path), r->faults - MAX_FAULT_LINES);
+    }
+    path_set_free(&seen);
+    image_walk_end(&w);
+    return r->faults;
+}

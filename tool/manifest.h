@@ -1,0 +1,84 @@
+/* The manifest (MANIFEST.md): what goes into one image, as loaded from
+ * YAML with every value checked and every ${NAME} expanded. */
+#ifndef ROMFS_MANIFEST_H
+#define ROMFS_MANIFEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "glob.h"
+
+enum { MPY_UNSET = -1, MPY_OFF = 0, MPY_ON = 1, MPY_AUTO = 2 };
+enum { TARGET_NONE = 0, TARGET_N6 = 1 };
+
+/* Per-file settings as one layer (image, a rule, an entry) states them. */
+typedef struct {
+    unsigned align; /* 0: not set here */
+    int mpy;        /* MPY_UNSET or a mode */
+    int exclude;    /* -1: not set here */
+} settings;
+
+typedef struct {
+    char *pattern;
+    glob *glob;
+    settings set;
+    src_pos pos;
+} rule;
+
+typedef struct {
+    char *src;
+    char *dst; /* NULL: the default */
+    char **exclude;
+    glob **exclude_globs;
+    size_t n_exclude;
+    src_pos *exclude_pos;
+    settings set;
+    src_pos pos, src_pos, dst_pos;
+} file_entry;
+
+typedef struct {
+    char *name;
+    char *value;
+} define;
+
+typedef struct {
+    define *v;
+    size_t n, cap;
+} defines;
+
+typedef struct {
+    char *path; /* as given */
+    char *dir;  /* the directory relative sources are found from */
+    bool has_capacity;
+    uint64_t capacity;
+    src_pos capacity_pos;
+    settings image; /* image.align (always set), image.mpy */
+    int target;
+    char *mpy_cross; /* image.mpy_cross, NULL when absent */
+    src_pos mpy_cross_pos;
+    rule *rules;
+    size_t n_rules;
+    file_entry *files;
+    size_t n_files;
+} manifest;
+
+/* Loads and checks a manifest; on any fault prints one error line and
+ * returns -1. */
+int manifest_load(const char *path, const defines *defs, manifest *m);
+void manifest_free(manifest *m);
+
+/* "NAME=VALUE" from -D; -1 with an error printed when malformed. */
+int defines_add(defines *d, const char *arg);
+void defines_free(defines *d);
+
+/* A size as the manifest and SIZE options write it: 131072, 0x20000, 128K,
+ * 8M. NULL on success, else what is wrong. */
+const char *parse_size(const char *s, uint64_t *out);
+
+/* The alignment a file needs at `path` (its path inside the image):
+ * built-ins < image < rules < `entry` (may be NULL). */
+settings manifest_settings_for(const manifest *m, const file_entry *entry, const char *path);
+
+#endif
