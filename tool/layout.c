@@ -21,13 +21,16 @@
  * one 0x80 in front of the data length (there is no 1-byte record). Every
  * gap thus costs exactly its size, at most align - 1 bytes.
  *
- * The image must be even-sized. When it comes out odd we do as mpremote
- * does and pad the filesystem length varuint by one byte, which moves
- * everything after it by one. For an unaligned file that changes nothing;
- * for each file with an even alignment it flips the parity of its gap. So
- * that fix works when the number of aligned files is even; when it is odd
- * we append a 3-byte padding record at the end instead, which moves
- * nothing. Either way the image grows by at most 3 bytes. */
+ * The image must be even-sized. When it comes out odd and no file needs
+ * alignment, we do as mpremote does: pad the filesystem length varuint by
+ * one byte, moving everything after it by one, which changes nothing
+ * else. When some file does need an (even) alignment, that cannot work:
+ * the first aligned file absorbs the shift in its own gap (one byte less,
+ * or align - 1 more), so the total changes by 0 or by that alignment, an
+ * even number, and the parity stays odd. Nothing inserted before the last
+ * aligned file's data can change the parity, so we append a 3-byte
+ * padding record at the very end instead (there is no 1-byte record),
+ * which moves nothing. */
 #include "layout.h"
 
 #include <stdbool.h>
@@ -58,9 +61,9 @@ static uint64_t place(node *n, uint64_t pos, bool unaligned) {
 
 static bool widen(tree *t) {
     bool grew = false;
-    for (size_t i = 0; i < t->n_slots; i++) {
-        node *n = t->slots[i];
-        if (n != NULL && n != t->root && varuint_len(n->len) > n->width) {
+    for (size_t i = 1; i < t->n_nodes; i++) { /* all[0] is the root */
+        node *n = t->all[i];
+        if (varuint_len(n->len) > n->width) {
             n->width = (uint8_t)varuint_len(n->len);
             grew = true;
         }
@@ -71,14 +74,12 @@ static bool widen(tree *t) {
 static void solve(tree *t, bool unaligned, layout *out) {
     unsigned aligned_files = 0;
     out->max_align = 1;
-    for (size_t i = 0; i < t->n_slots; i++) {
-        node *n = t->slots[i];
-        if (n != NULL) {
-            n->width = 1;
-            if (!n->is_dir && n->align > 1) {
-                aligned_files++;
-                out->max_align = n->align > out->max_align ? n->align : out->max_align;
-            }
+    for (size_t i = 0; i < t->n_nodes; i++) {
+        node *n = t->all[i];
+        n->width = 1;
+        if (!n->is_dir && n->align > 1) {
+            aligned_files++;
+            out->max_align = n->align > out->max_align ? n->align : out->max_align;
         }
     }
     if (unaligned) {
@@ -111,7 +112,7 @@ static void solve(tree *t, bool unaligned, layout *out) {
         if (root_pad != 0 || tail != 0) {
             abort(); /* the parity argument above says this cannot happen */
         }
-        if (aligned_files % 2 == 0) {
+        if (aligned_files == 0) {
             root_pad = 1;
         } else {
             tail = 3;
