@@ -13,10 +13,10 @@
 #include "tree.h"
 
 static int check_mpy(const tree *t) {
-    for (size_t i = 0; i < t->n_slots; i++) {
-        const node *n = t->slots[i];
-        size_t len = n ? strlen(n->path) : 0;
-        if (n && !n->is_dir && n->mpy == MPY_ON && len > 3 && !strcmp(n->path + len - 3, ".py")) {
+    for (size_t i = 0; i < t->n_nodes; i++) {
+        const node *n = t->all[i];
+        size_t len = strlen(n->path);
+        if (!n->is_dir && n->mpy == MPY_ON && len > 3 && !strcmp(n->path + len - 3, ".py")) {
             const src_pos *at =
                 n->from.entry && n->from.entry->pos.line ? &n->from.entry->pos : NULL;
             diag_error_at(at, "%s: mpy: true is not supported yet", shown(n->path));

@@ -4,11 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <xxhash.h>
 
 #include "alloc.h"
 #include "fsutil.h"
 #include "image_walk.h"
+#include "pathmap.h"
 #include "utf8.h"
 
 enum { MAX_FAULT_LINES = 100 };
@@ -104,46 +104,22 @@ static unsigned needed_align(const check_opts *o, const char *path) {
     return len >= 7 && !strcmp(path + len - 7, ".tflite") ? 16 : 1;
 }
 
-/* Paths seen, to report duplicate names (a reader finds only the first). */
-typedef struct {
-    char **slots;
-    size_t n_slots, n;
-} path_set;
-
-static bool path_set_add(path_set *s, const char *path) {
-    if ((s->n + 1) * 2 > s->n_slots) {
-        char **old = s->slots;
-        size_t n_old = s->n_slots;
-        s->n_slots = n_old ? n_old * 2 : 256;
-        s->slots = xcalloc(s->n_slots, sizeof *s->slots);
-        for (size_t i = 0; i < n_old; i++) {
-            if (old[i] != NULL) {
-                size_t j = (size_t)XXH3_64bits(old[i], strlen(old[i])) & (s->n_slots - 1);
-                while (s->slots[j] != NULL) {
-                    j = (j + 1) & (s->n_slots - 1);
-                }
-                s->slots[j] = old[i];
-            }
-        }
-        free(old);
+/* Paths seen, to report duplicate names (a reader finds only the first);
+ * the map owns its keys. */
+static bool seen_before(pathmap *seen, const char *path) {
+    char *key = xstrdup(path);
+    if (pathmap_add(seen, key, key)) {
+        return false;
     }
-    size_t j = (size_t)XXH3_64bits(path, strlen(path)) & (s->n_slots - 1);
-    while (s->slots[j] != NULL) {
-        if (!strcmp(s->slots[j], path)) {
-            return false;
-        }
-        j = (j + 1) & (s->n_slots - 1);
-    }
-    s->slots[j] = xstrdup(path);
-    s->n++;
+    free(key);
     return true;
 }
 
-static void path_set_free(path_set *s) {
-    for (size_t i = 0; i < s->n_slots; i++) {
-        free(s->slots[i]);
+static void forget_all(pathmap *seen) {
+    for (size_t i = 0; i < seen->n_slots; i++) {
+        free(seen->slots[i].value);
     }
-    free(s->slots);
+    pathmap_free(seen);
 }
 
 size_t image_check(const image_file *f, const check_opts *o, check_result *r) {
@@ -156,7 +132,7 @@ size_t image_check(const image_file *f, const check_opts *o, check_result *r) {
     }
     image_walk w;
     image_walk_begin(&w, &f->img);
-    path_set seen = {0};
+    pathmap seen = {0};
     romfs_entry e;
     size_t depth;
     int rc;
@@ -164,7 +140,7 @@ size_t image_check(const image_file *f, const check_opts *o, check_result *r) {
         const char *why = name_fault(&e);
         if (why != NULL) {
             fault(&c, e.record_offset, w.path, "%s", why);
-        } else if (!path_set_add(&seen, w.path)) {
+        } else if (seen_before(&seen, w.path)) {
             fault(&c, e.record_offset, w.path,
                   "duplicate name in its directory; readers see only the first");
         }
@@ -198,7 +174,7 @@ size_t image_check(const image_file *f, const check_opts *o, check_result *r) {
     if (r->faults > MAX_FAULT_LINES && !o->quiet) {
         diag_error("%s: %zu more faults not shown", shown(f->path), r->faults - MAX_FAULT_LINES);
     }
-    path_set_free(&seen);
+    forget_all(&seen);
     image_walk_end(&w);
     return r->faults;
 }

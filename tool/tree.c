@@ -3,40 +3,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <xxhash.h>
 
 #include "alloc.h"
 
-static size_t slot_of(const tree *t, const char *path) {
-    size_t mask = t->n_slots - 1;
-    size_t i = (size_t)XXH3_64bits(path, strlen(path)) & mask;
-    while (t->slots[i] != NULL && strcmp(t->slots[i]->path, path) != 0) {
-        i = (i + 1) & mask;
-    }
-    return i;
-}
-
-static void grow(tree *t) {
-    node **old = t->slots;
-    size_t n_old = t->n_slots;
-    t->n_slots = n_old ? n_old * 2 : 1024;
-    t->slots = xcalloc(t->n_slots, sizeof *t->slots);
-    for (size_t i = 0; i < n_old; i++) {
-        if (old[i] != NULL) {
-            t->slots[slot_of(t, old[i]->path)] = old[i];
-        }
-    }
-    free(old);
-}
-
 node *tree_find(const tree *t, const char *path) {
-    return t->slots[slot_of(t, path)];
+    return pathmap_get(&t->by_path, path);
 }
 
 static node *new_node(tree *t, node *parent, const char *path, bool is_dir, const origin *from) {
-    if ((t->n_nodes + 1) * 2 > t->n_slots) {
-        grow(t);
-    }
     node *n = xcalloc(1, sizeof *n);
     n->path = xstrdup(path);
     const char *slash = strrchr(n->path, '/');
@@ -45,8 +19,9 @@ static node *new_node(tree *t, node *parent, const char *path, bool is_dir, cons
     n->is_dir = is_dir;
     n->from.entry = from->entry;
     n->from.shown = xstrdup(from->shown);
-    t->slots[slot_of(t, path)] = n;
-    t->n_nodes++;
+    pathmap_add(&t->by_path, n->path, n);
+    VEC_RESERVE(t->all, t->n_nodes, t->cap_nodes);
+    t->all[t->n_nodes++] = n;
     if (parent != NULL) {
         VEC_RESERVE(parent->kids, parent->n_kids, parent->cap_kids);
         parent->kids[parent->n_kids++] = n;
@@ -62,7 +37,6 @@ static node *new_node(tree *t, node *parent, const char *path, bool is_dir, cons
 void tree_init(tree *t) {
     memset(t, 0, sizeof *t);
     origin none = {NULL, ""};
-    grow(t);
     t->root = new_node(t, NULL, "", true, &none);
     t->n_dirs = 0; /* the root is not counted as a directory of the image */
 }
@@ -140,25 +114,24 @@ static int by_name(const void *a, const void *b) {
 }
 
 void tree_sort(tree *t) {
-    for (size_t i = 0; i < t->n_slots; i++) {
-        node *n = t->slots[i];
-        if (n != NULL && n->is_dir && n->n_kids > 1) {
+    for (size_t i = 0; i < t->n_nodes; i++) {
+        node *n = t->all[i];
+        if (n->is_dir && n->n_kids > 1) {
             qsort(n->kids, n->n_kids, sizeof *n->kids, by_name);
         }
     }
 }
 
 void tree_free(tree *t) {
-    for (size_t i = 0; i < t->n_slots; i++) {
-        node *n = t->slots[i];
-        if (n != NULL) {
-            free(n->path);
-            free(n->from.shown);
-            free(n->kids);
-            free(n->host);
-            free(n);
-        }
+    for (size_t i = 0; i < t->n_nodes; i++) {
+        node *n = t->all[i];
+        free(n->path);
+        free(n->from.shown);
+        free(n->kids);
+        free(n->host);
+        free(n);
     }
-    free(t->slots);
+    pathmap_free(&t->by_path);
+    free(t->all);
     memset(t, 0, sizeof *t);
 }

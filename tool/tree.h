@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "manifest.h"
+#include "pathmap.h"
 
 /* What a source file looked like when it was listed; the hash cache
  * trusts a stored hash only while all of this still holds. */
@@ -51,8 +52,9 @@ struct node {
 
 typedef struct {
     node *root;
-    node **slots; /* every node, by path */
-    size_t n_slots, n_nodes, n_files, n_dirs;
+    pathmap by_path;
+    node **all; /* every node, the root first, in the order they were made */
+    size_t n_nodes, cap_nodes, n_files, n_dirs;
 } tree;
 
 void tree_init(tree *t);
