@@ -1,16 +1,34 @@
+/* A build is skipped, leaving the image file untouched so that nothing
+ * downstream relinks, when the image it would write is the one already
+ * there. "The one already there" is decided by a key: a hash of the tool
+ * (its version and its own binary) and of every field of the layout,
+ * each file's content hash included, which together fix every byte of
+ * the image. Content hashes come from the state file for sources whose
+ * stat is unchanged, so an up-to-date build reads no source at all. The
+ * image must also still be the file this tool last wrote (same stat). */
 #include "build.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <xxhash.h>
 
+#include "alloc.h"
 #include "atomic_file.h"
 #include "depfile.h"
+#include "file_hash.h"
+#include "fsutil.h"
+#include "image_file.h"
 #include "image_writer.h"
 #include "layout.h"
+#include "listing.h"
 #include "sources.h"
+#include "state.h"
 #include "strlist.h"
 #include "tree.h"
+#include "version.h"
 
 static int check_mpy(const tree *t) {
     for (size_t i = 0; i < t->n_nodes; i++) {
@@ -26,10 +44,150 @@ static int check_mpy(const tree *t) {
     return 0;
 }
 
-static void summarize(const manifest *m, const tree *t, const layout *lay, const char *out) {
-    diag_info("%s: %zu files, %zu directories, %" PRIu64 " bytes, %" PRIu64
+/* <cache>/state/<image name>-<hash of its absolute path>: one per image,
+ * even when build trees share a cache directory. */
+static char *state_path(const build_opts *o) {
+    char *abs = path_abs(o->output);
+    char *dir = path_dirname_abs(o->output);
+    char *base = path_basename(abs);
+    char *cache = o->cache_dir ? xstrdup(o->cache_dir) : path_join(dir, ".romfs-cache");
+    char *p =
+        xasprintf("%s/state/%s-%016" PRIx64, cache, base, (uint64_t)XXH3_64bits(abs, strlen(abs)));
+    free(abs);
+    free(dir);
+    free(base);
+    free(cache);
+    return p;
+}
+
+/* Content hashes for every source: from the state where its stat still
+ * matches, else by reading it. */
+static int hash_sources(tree *t, const build_state *old, size_t *rehashed) {
+    for (size_t i = 0; i < t->n_nodes; i++) {
+        node *n = t->all[i];
+        if (n->is_dir) {
+            continue;
+        }
+        const uint8_t *known = state_hash_for(old, n->host, &n->st);
+        if (known != NULL) {
+            memcpy(n->hash, known, HASH_SIZE);
+            continue;
+        }
+        if (hash_file(n->host, n->hash, NULL) != 0) {
+            diag_error("%s: cannot read: %s", shown(n->from.shown), strerror(errno));
+            return -1;
+        }
+        (*rehashed)++;
+    }
+    return 0;
+}
+
+static void key_u64(XXH3_state_t *h, uint64_t v) {
+    unsigned char le[8];
+    for (int i = 0; i < 8; i++) {
+        le[i] = (unsigned char)(v >> (8 * i));
+    }
+    XXH3_128bits_update(h, le, sizeof le);
+}
+
+static void key_node(XXH3_state_t *h, const node *n) {
+    key_u64(h, n->is_dir);
+    key_u64(h, n->name_len);
+    XXH3_128bits_update(h, n->name, n->name_len);
+    key_u64(h, n->len);
+    key_u64(h, n->width);
+    if (n->is_dir) {
+        key_u64(h, n->n_kids);
+        for (size_t i = 0; i < n->n_kids; i++) {
+            key_node(h, n->kids[i]);
+        }
+        return;
+    }
+    key_u64(h, n->pad);
+    key_u64(h, n->data_width);
+    key_u64(h, n->size);
+    key_u64(h, n->data_offset);
+    XXH3_128bits_update(h, n->hash, HASH_SIZE);
+}
+
+/* The key of the image the layout describes, walked in image order so
+ * that the manifest's own order does not matter. */
+static void image_key(const tree *t, const layout *lay, const uint8_t self[HASH_SIZE],
+                      uint8_t out[HASH_SIZE]) {
+    XXH3_state_t *h = XXH3_createState();
+    if (h == NULL) {
+        diag_error("out of memory");
+        exit(EXIT_INPUT);
+    }
+    XXH3_128bits_reset(h);
+    static const char tag[] = "romfs image key 1 " ROMFS_VERSION;
+    XXH3_128bits_update(h, tag, sizeof tag);
+    XXH3_128bits_update(h, self, HASH_SIZE);
+    key_u64(h, lay->size);
+    key_u64(h, lay->payload_len);
+    key_u64(h, lay->root_width);
+    key_u64(h, lay->tail);
+    key_node(h, t->root);
+    XXH128_canonical_t c;
+    XXH128_canonicalFromHash(&c, XXH3_128bits_digest(h));
+    memcpy(out, c.digest, HASH_SIZE);
+    XXH3_freeState(h);
+}
+
+/* Saves the listing only when it changed, so it never looks newer than
+ * the image it describes. */
+static int write_listing(const char *image, const char *listing) {
+    image_file f;
+    if (image_file_open(&f, image) != 0) {
+        return -1;
+    }
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    if (mem == NULL) {
+        diag_error("out of memory");
+        image_file_close(&f);
+        return -1;
+    }
+    int rc = listing_print(mem, &f, false);
+    fclose(mem);
+    image_file_close(&f);
+    if (rc == 0) {
+        size_t old_len = 0;
+        char *old = NULL;
+        FILE *in = fopen(listing, "rb");
+        if (in != NULL) {
+            old = xmalloc(len + 1);
+            old_len = fread(old, 1, len + 1, in);
+            fclose(in);
+        }
+        if (old == NULL || old_len != len || memcmp(old, text, len) != 0) {
+            rc = atomic_write(listing, text, len);
+        }
+        free(old);
+    }
+    free(text);
+    return rc;
+}
+
+static int write_image(const char *out, tree *t, const layout *lay) {
+    atomic_file f;
+    if (atomic_open(&f, out) != 0) {
+        return -1;
+    }
+    if (image_write(f.fd, out, t, lay) != 0) {
+        atomic_abort(&f);
+        return -1;
+    }
+    return atomic_commit(&f);
+}
+
+static void summarize(const manifest *m, const tree *t, const layout *lay, const char *out,
+                      bool up_to_date) {
+    diag_info("%s: %s%zu files, %zu directories, %" PRIu64 " bytes, %" PRIu64
               " bytes of alignment padding (largest alignment %u)",
-              shown(out), t->n_files, t->n_dirs, lay->size, lay->padding, lay->max_align);
+              shown(out), up_to_date ? "up to date: " : "", t->n_files, t->n_dirs, lay->size,
+              lay->padding, lay->max_align);
     if (m->has_capacity) {
         diag_info("%s: %" PRIu64 " / %" PRIu64 " bytes used (%.1f%%), %" PRIu64 " bytes free",
                   shown(out), lay->size, m->capacity,
@@ -41,6 +199,9 @@ int build_run(const manifest *m, const build_opts *o) {
     tree t;
     tree_init(&t);
     strlist deps = {0};
+    build_state old;
+    char *state_file = state_path(o);
+    state_load(&old, state_file);
     int status = EXIT_INPUT;
     if (sources_collect(m, &t, &deps) != 0 || check_mpy(&t) != 0) {
         goto out;
@@ -49,28 +210,43 @@ int build_run(const manifest *m, const build_opts *o) {
     layout_compute(&t, &lay);
     if (m->has_capacity && lay.size > m->capacity) {
         diag_error_at(&m->capacity_pos,
-                      "image is %" PRIu64 " bytes, %" PRIu64 " bytes over image.size (%" PRIu64
-                      " bytes)",
-                      lay.size, lay.size - m->capacity, m->capacity);
+                      "image is %" PRIu64 " bytes, %" PRIu64 " bytes over %s (%" PRIu64 " bytes)",
+                      lay.size, lay.size - m->capacity,
+                      m->capacity_pos.file ? "image.size" : "--size", m->capacity);
         goto out;
     }
-    atomic_file f;
-    if (atomic_open(&f, o->output) != 0) {
+    uint8_t self[HASH_SIZE] = {0}, key[HASH_SIZE];
+    hash_file("/proc/self/exe", self, NULL); /* no /proc: the version alone */
+    size_t rehashed = 0;
+    if (hash_sources(&t, &old, &rehashed) != 0) {
         goto out;
     }
-    if (image_write(f.fd, o->output, &t, &lay) != 0) {
-        atomic_abort(&f);
+    image_key(&t, &lay, self, key);
+    file_stat image_st;
+    bool up_to_date = old.valid && memcmp(old.key, key, HASH_SIZE) == 0 &&
+                      file_stat_of(o->output, &image_st) == 0 &&
+                      file_stat_equal(&image_st, &old.image);
+    if (!up_to_date) {
+        if (write_image(o->output, &t, &lay) != 0) {
+            goto out;
+        }
+        image_key(&t, &lay, self, key); /* from the bytes as copied */
+        if (file_stat_of(o->output, &image_st) != 0) {
+            diag_error("%s: cannot stat the image just written: %s", shown(o->output),
+                       strerror(errno));
+            goto out;
+        }
+    }
+    if ((o->listing != NULL && write_listing(o->output, o->listing) != 0) ||
+        (o->depfile != NULL && depfile_write(o->depfile, o->output, &deps) != 0) ||
+        state_save(&old, state_file, key, &image_st, &t) != 0) {
         goto out;
     }
-    if (atomic_commit(&f) != 0) {
-        goto out;
-    }
-    if (o->depfile != NULL && depfile_write(o->depfile, o->output, &deps) != 0) {
-        goto out;
-    }
-    summarize(m, &t, &lay, o->output);
+    summarize(m, &t, &lay, o->output, up_to_date);
     status = 0;
 out:
+    state_free(&old);
+    free(state_file);
     strlist_free(&deps);
     tree_free(&t);
     return status;

@@ -1,4 +1,5 @@
-/* The packer: a loaded manifest in, an image file out. */
+/* The packer: a loaded manifest in, an image file out, rebuilt only when
+ * something it depends on changed. */
 #ifndef ROMFS_BUILD_H
 #define ROMFS_BUILD_H
 
@@ -6,7 +7,9 @@
 
 typedef struct {
     const char *output;
-    const char *depfile; /* NULL: none */
+    const char *depfile;   /* NULL: none */
+    const char *listing;   /* NULL: none */
+    const char *cache_dir; /* NULL: .romfs-cache beside the output */
 } build_opts;
 
 /* Returns the exit status; every failure has been reported, and leaves

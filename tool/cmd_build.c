@@ -1,5 +1,6 @@
 /* `romfs build` and `romfs pack-dir`: both feed the same packer, the
  * latter with the manifest a single directory entry would make. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,17 +14,19 @@
 #include "manifest.h"
 
 int cmd_build(int argc, char **argv) {
-    enum { OPT_OUTPUT, OPT_DEFINE, OPT_DEPFILE, OPT_CACHE_DIR, OPT_QUIET };
+    enum { OPT_OUTPUT, OPT_DEFINE, OPT_DEPFILE, OPT_CACHE_DIR, OPT_QUIET, OPT_LISTING, OPT_SIZE };
     static const opt_spec specs[] = {
         [OPT_OUTPUT] = {'o', "output", 1}, [OPT_DEFINE] = {'D', "define", 1},
         [OPT_DEPFILE] = {0, "depfile", 1}, [OPT_CACHE_DIR] = {0, "cache-dir", 1},
-        [OPT_QUIET] = {'q', "quiet", 0},   {0, NULL, 0},
+        [OPT_QUIET] = {'q', "quiet", 0},   [OPT_LISTING] = {0, "listing", 1},
+        [OPT_SIZE] = {0, "size", 1},       {0, NULL, 0},
     };
     args a;
     args_init(&a, argc, argv);
     defines defs = {0};
     build_opts o = {0};
-    const char *manifest_path = NULL, *v;
+    const char *manifest_path = NULL, *size = NULL, *v;
+    uint64_t capacity = 0;
     int k, status = EXIT_USAGE;
     while ((k = args_next(&a, specs, &v)) != ARG_END) {
         if (k == ARG_BAD) {
@@ -44,6 +47,17 @@ int cmd_build(int argc, char **argv) {
             o.depfile = v;
         } else if (k == OPT_QUIET) {
             diag_quiet = 1;
+        } else if (k == OPT_CACHE_DIR) {
+            o.cache_dir = v;
+        } else if (k == OPT_LISTING) {
+            o.listing = v;
+        } else if (k == OPT_SIZE) {
+            const char *why = parse_size(v, &capacity);
+            if (why != NULL) {
+                diag_error("--size %s, not '%s'", why, shown(v));
+                goto out;
+            }
+            size = v;
         }
     }
     if (manifest_path == NULL || o.output == NULL) {
@@ -54,6 +68,11 @@ int cmd_build(int argc, char **argv) {
     manifest m;
     status = EXIT_INPUT;
     if (manifest_load(manifest_path, &defs, &m) == 0) {
+        if (size != NULL) { /* the command line's capacity beats the manifest's */
+            m.has_capacity = true;
+            m.capacity = capacity;
+            memset(&m.capacity_pos, 0, sizeof m.capacity_pos);
+        }
         status = build_run(&m, &o);
     }
     manifest_free(&m);

@@ -39,16 +39,6 @@ static const src_pos *src_at(const walk *w) {
     return w->e->src_pos.line ? &w->e->src_pos : NULL;
 }
 
-static void fill_stat(file_stat *fs, const struct stat *st) {
-    fs->dev = (uint64_t)st->st_dev;
-    fs->ino = (uint64_t)st->st_ino;
-    fs->size = (uint64_t)st->st_size;
-    fs->mtime_sec = (int64_t)st->st_mtim.tv_sec;
-    fs->mtime_nsec = (int64_t)st->st_mtim.tv_nsec;
-    fs->ctime_sec = (int64_t)st->st_ctim.tv_sec;
-    fs->ctime_nsec = (int64_t)st->st_ctim.tv_nsec;
-}
-
 /* A name from the host that is to become a name in the image. */
 static int check_name(const walk *w, const char *shown_path, const char *name) {
     if (!utf8_valid(name, strlen(name))) {
@@ -87,7 +77,7 @@ static int add_file(walk *w, const char *host, const char *shown_src, const char
     n->host = xstrdup(host);
     n->align = s.align;
     n->mpy = s.mpy;
-    fill_stat(&n->st, st);
+    file_stat_from(st, &n->st);
     n->size = n->st.size;
     strlist_add(w->deps, host);
     return 0;

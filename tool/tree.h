@@ -8,15 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "file_stat.h"
 #include "manifest.h"
 #include "pathmap.h"
-
-/* What a source file looked like when it was listed; the hash cache
- * trusts a stored hash only while all of this still holds. */
-typedef struct {
-    uint64_t dev, ino, size;
-    int64_t mtime_sec, mtime_nsec, ctime_sec, ctime_nsec;
-} file_stat;
 
 /* Where a node came from, to name both sides of a conflict. */
 typedef struct {
