@@ -30,13 +30,12 @@
 
 include_guard(GLOBAL)
 
-set(_ROMFS_MODULE_DIR "${CMAKE_CURRENT_LIST_DIR}")
 set(ROMFS_EXECUTABLE "" CACHE FILEPATH "A prebuilt romfs packer for the build host (optional)")
 set(ROMFS_CACHE_DIR "" CACHE PATH "Cache directory for romfs images (shareable between build trees)")
 
 # The host packer built from source with ExternalProject, for cross builds.
 function(_romfs_host_packer out_exe)
-    set(source "${_ROMFS_MODULE_DIR}/..")
+    get_filename_component(source "${CMAKE_CURRENT_FUNCTION_LIST_DIR}/.." ABSOLUTE)
     set(binary "${CMAKE_BINARY_DIR}/_romfs_host")
     set(exe "${binary}/tool/romfs")
     if(NOT TARGET _romfs_host)
@@ -81,7 +80,7 @@ function(_romfs_packer out_exe out_deps)
         if(_ROMFS_ON_PATH)
             set(exe "${_ROMFS_ON_PATH}")
             set(deps "${_ROMFS_ON_PATH}")
-        elseif(CMAKE_CROSSCOMPILING AND EXISTS "${_ROMFS_MODULE_DIR}/../tool/main.c")
+        elseif(CMAKE_CROSSCOMPILING AND EXISTS "${CMAKE_CURRENT_FUNCTION_LIST_DIR}/../tool/main.c")
             _romfs_host_packer(exe)
             set(deps _romfs_host "${exe}")
         else()

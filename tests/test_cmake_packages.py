@@ -1,0 +1,138 @@
+"""The three ways to use the CMake plugin (FetchContent, an installed
+package, add_subdirectory while cross-compiling), and the three ways to
+name a prebuilt packer (ROMFS_EXECUTABLE, PATH, the installed one), each
+in a real nested CMake build that must produce the right image."""
+import os
+import shutil
+import struct
+import unittest
+
+from romfs_testlib.cmake_project import Project, copy_romfs_sources, tar_romfs_sources
+from romfs_testlib.image_reader import parse
+from romfs_testlib.tool import ROMFS, SOURCE_DIR, ScratchTestCase
+
+MANIFEST = """\
+version: 1
+image:
+  align: 16
+files:
+  - src: assets
+    dst: "."
+"""
+
+
+def project_file(head, body="romfs_add_image(assets MANIFEST assets.yaml ALL)\n"):
+    return f"cmake_minimum_required(VERSION 3.20)\nproject(user C)\n{head}\n{body}"
+
+
+def elf_machine(path):
+    """The e_machine of an ELF file: 62 is x86-64, 40 is ARM."""
+    with open(path, "rb") as f:
+        header = f.read(20)
+    assert header[:4] == b"\x7fELF", path
+    return struct.unpack_from("<H", header, 18)[0]
+
+
+class Packages(ScratchTestCase):
+    def setUp(self):
+        super().setUp()
+        if shutil.which("ninja") is None:
+            self.skipTest("ninja not installed")
+        self.write("user/assets.yaml", MANIFEST)
+        self.write("user/assets/hello.txt", "hello\n")
+        self.write("user/assets/sub/data.bin", bytes(range(256)))
+
+    def check_image(self, build_dir):
+        with open(os.path.join(build_dir, "assets.romfs"), "rb") as f:
+            img = parse(f.read())
+        self.assertEqual({p: e.data for p, e in img.files.items()},
+                         {"hello.txt": b"hello\n", "sub/data.bin": bytes(range(256))})
+        for e in img.files.values():
+            self.assertEqual(e.offset % 16, 0, e.path)
+
+    def build_user(self, cmakelists, *configure_args, env=None):
+        self.write("user/CMakeLists.txt", cmakelists)
+        build = self.path("user-build")
+        project = Project(self.path("user"), build)
+        old = dict(os.environ)
+        try:
+            os.environ.update(env or {})
+            project.configure(*configure_args)
+            output = project.build_all()
+        finally:
+            os.environ.clear()
+            os.environ.update(old)
+        self.check_image(build)
+        return build, output
+
+    def test_fetchcontent_from_a_release_tarball(self):
+        src = copy_romfs_sources(self.path("romfs"))
+        tarball = tar_romfs_sources(src, self.path("romfs.tar.gz"))
+        self.build_user(project_file(
+            "include(FetchContent)\n"
+            f"FetchContent_Declare(romfs URL file://{tarball})\n"
+            "FetchContent_MakeAvailable(romfs)\n"))
+
+    def test_find_package_after_install(self):
+        src = copy_romfs_sources(self.path("romfs"))
+        prefix = self.path("prefix")
+        romfs = Project(src, self.path("romfs-build"))
+        romfs.configure(f"-DCMAKE_INSTALL_PREFIX={prefix}")
+        romfs.build_all()
+        romfs._run(["cmake", "--install", self.path("romfs-build")])
+        shutil.rmtree(src)  # the installed package must stand on its own
+        _, output = self.build_user(
+            project_file("find_package(Romfs 0.1 CONFIG REQUIRED)\n"),
+            f"-DCMAKE_PREFIX_PATH={prefix}")
+        self.assertIn(os.path.join(prefix, "bin", "romfs"), self.cmake_command_lines())
+
+    def test_prebuilt_romfs_executable(self):
+        _, output = self.build_user(
+            project_file(f"include({SOURCE_DIR}/cmake/Romfs.cmake)\n"),
+            f"-DROMFS_EXECUTABLE={ROMFS}")
+        self.assertIn(ROMFS, self.cmake_command_lines())
+
+    def test_romfs_on_path(self):
+        bindir = os.path.dirname(ROMFS)
+        self.build_user(project_file(f"include({SOURCE_DIR}/cmake/Romfs.cmake)\n"),
+                        env={"PATH": bindir + os.pathsep + os.environ["PATH"]})
+        self.assertIn(os.path.join(bindir, "romfs"), self.cmake_command_lines())
+
+    def test_no_packer_is_a_clear_configure_error(self):
+        self.write("user/CMakeLists.txt",
+                   project_file(f"include({SOURCE_DIR}/cmake/Romfs.cmake)\n"))
+        project = Project(self.path("user"), self.path("user-build"))
+        path = "/usr/bin:/bin"  # cmake is found by absolute path below
+        with self.assertRaises(AssertionError) as ctx:
+            project._run([shutil.which("cmake"), "-E", "env", f"PATH={path}",
+                          shutil.which("cmake"), "-S", self.path("user"), "-B",
+                          self.path("user-build"), "-G", "Ninja",
+                          f"-DCMAKE_MAKE_PROGRAM={shutil.which('ninja')}"])
+        self.assertIn("romfs: no romfs packer: set ROMFS_EXECUTABLE", str(ctx.exception))
+
+    @unittest.skipIf(shutil.which("arm-none-eabi-gcc") is None, "arm-none-eabi-gcc not installed")
+    def test_cross_compiling_builds_the_packer_for_the_host(self):
+        src = copy_romfs_sources(self.path("romfs"))
+        self.write("user/firmware.c", "int firmware_answer(void) { return 42; }\n")
+        toolchain = os.path.join(SOURCE_DIR, "examples", "cortex-m", "arm-none-eabi.cmake")
+        build, _ = self.build_user(
+            project_file(f"add_subdirectory({src} romfs)\n",
+                         "romfs_add_image(assets MANIFEST assets.yaml ALL)\n"
+                         "add_library(firmware STATIC firmware.c)\n"
+                         "target_link_libraries(firmware PRIVATE Romfs::reader)\n"),
+            f"-DCMAKE_TOOLCHAIN_FILE={toolchain}")
+        host_packer = os.path.join(build, "_romfs_host", "tool", "romfs")
+        self.assertEqual(elf_machine(host_packer), elf_machine(ROMFS))  # the build host's
+        objects = [os.path.join(root, n) for root, _, names in os.walk(build)
+                   for n in names if n.endswith(".o") and "_romfs_host" not in root]
+        self.assertTrue(objects)
+        for obj in objects:
+            self.assertEqual(elf_machine(obj), 40, obj)  # ARM: the target's
+
+    def cmake_command_lines(self):
+        with open(self.path("user-build", "build.ninja")) as f:
+            return f.read()
+
+
+if __name__ == "__main__":
+    unittest.main()
