@@ -20,6 +20,28 @@
 # DEPENDS $<TARGET_PROPERTY:<name>,ROMFS_IMAGE>): an .incbin is invisible
 # to compiler dependency files.
 #
+#   romfs_embed_image(<firmware-target> <image-target>
+#                     [SECTION <name>]             # default .romfs
+#                     [SYMBOL <prefix>]            # default: the image target's name
+#                     [MICROPYTHON_PARTITION 0|1]  # define MicroPython's partition symbols
+#                     [SIZE <bytes|128K|8M>]       # reserve this much (default: the image)
+#                     [REGION <memory region>])    # for the linker-script fragment
+#
+# links the image's bytes into <firmware-target> through a generated
+# assembly file that .incbins it into section SECTION (read-only,
+# aligned to the image's largest file alignment), between the symbols
+# <prefix>_romfs_start and <prefix>_romfs_end. MICROPYTHON_PARTITION N
+# also defines _micropy_hw_romfs_partN_start (the first byte) and the
+# absolute symbol _micropy_hw_romfs_partN_size (the image size, or SIZE),
+# which MicroPython's ports read; a PIE program cannot reach an absolute
+# symbol PC-relatively, so build host programs that use it without PIE or
+# with -fPIC. The header <romfs/<prefix>.h> on the target's include path
+# declares the symbols and never changes with the image's contents. For
+# firmware with its own linker script, INCLUDE romfs_<prefix>.ld inside
+# SECTIONS: it places the section in REGION with KEEP, so --gc-sections
+# cannot drop it and an image too big for the region fails the link. The
+# firmware relinks when the image's bytes change, and only then.
+#
 # The packer always runs on the build host. It is, in this order:
 # ROMFS_EXECUTABLE if set; the `romfs` target of this build (romfs added
 # with add_subdirectory() or FetchContent, not cross-compiling); the
@@ -109,6 +131,7 @@ function(romfs_add_image name)
     file(MAKE_DIRECTORY "${output_dir}")
     set(depfile "${output}.d")
     set(listing "${output}.txt")
+    set(align_header "${output}.align.h")
     if(arg_CACHE_DIR)
         get_filename_component(cache_dir "${arg_CACHE_DIR}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_BINARY_DIR}")
     elseif(ROMFS_CACHE_DIR)
@@ -118,7 +141,7 @@ function(romfs_add_image name)
     endif()
 
     set(args build "${manifest}" -o "${output}" --depfile "${depfile}" --listing "${listing}"
-        --cache-dir "${cache_dir}"
+        --align-header "${align_header}" --cache-dir "${cache_dir}"
         -D "BUILD=${CMAKE_CURRENT_BINARY_DIR}" -D "SOURCE=${CMAKE_CURRENT_SOURCE_DIR}")
     foreach(def IN LISTS arg_DEFINES)
         list(APPEND args -D "${def}")
@@ -136,7 +159,7 @@ function(romfs_add_image name)
     _romfs_packer(packer packer_deps)
     add_custom_command(
         OUTPUT "${output}"
-        BYPRODUCTS "${listing}"
+        BYPRODUCTS "${listing}" "${align_header}"
         COMMAND ${packer} ${args}
         DEPENDS "${manifest}" "${args_file}" ${packer_deps} ${arg_DEPENDS}
         DEPFILE "${depfile}"
@@ -150,6 +173,162 @@ function(romfs_add_image name)
     set_target_properties(${name} PROPERTIES
         ROMFS_IMAGE "${output}"
         ROMFS_LISTING "${listing}"
+        ROMFS_ALIGN_HEADER "${align_header}"
         ROMFS_MANIFEST "${manifest}"
         ROMFS_CACHE_DIR "${cache_dir}")
+endfunction()
+
+# A size as the manifest writes it (131072, 0x20000, 128K, 8M) in bytes.
+function(_romfs_parse_size text out_var)
+    if(text MATCHES "^(0[xX][0-9a-fA-F]+|[0-9]+)([KkMmGg]?)$")
+        set(unit 1)
+        if(CMAKE_MATCH_2 MATCHES "[Kk]")
+            set(unit 1024)
+        elseif(CMAKE_MATCH_2 MATCHES "[Mm]")
+            set(unit 1048576)
+        elseif(CMAKE_MATCH_2 MATCHES "[Gg]")
+            set(unit 1073741824)
+        endif()
+        math(EXPR bytes "${CMAKE_MATCH_1} * ${unit}")
+        set(${out_var} "${bytes}" PARENT_SCOPE)
+    else()
+        message(FATAL_ERROR "romfs: '${text}' is not a size such as 131072, 0x20000, 128K or 8M")
+    endif()
+endfunction()
+
+function(romfs_embed_image firmware image)
+    cmake_parse_arguments(PARSE_ARGV 2 arg "" "SECTION;SYMBOL;MICROPYTHON_PARTITION;SIZE;REGION" "")
+    set(where "romfs_embed_image(${firmware} ${image})")
+    if(arg_UNPARSED_ARGUMENTS)
+        message(FATAL_ERROR "${where}: unknown arguments ${arg_UNPARSED_ARGUMENTS}")
+    endif()
+    if(NOT TARGET "${firmware}")
+        message(FATAL_ERROR "${where}: no target named ${firmware}")
+    endif()
+    if(NOT TARGET "${image}")
+        message(FATAL_ERROR "${where}: no target named ${image}")
+    endif()
+    get_target_property(image_file ${image} ROMFS_IMAGE)
+    get_target_property(align_header ${image} ROMFS_ALIGN_HEADER)
+    if(NOT image_file)
+        message(FATAL_ERROR "${where}: ${image} was not made by romfs_add_image()")
+    endif()
+    get_property(languages GLOBAL PROPERTY ENABLED_LANGUAGES)
+    if(NOT "ASM" IN_LIST languages)
+        message(FATAL_ERROR "${where}: the image is linked in through an assembly file; "
+            "enable the ASM language first, for example project(<name> C ASM)")
+    endif()
+    set(section "${arg_SECTION}")
+    if(NOT section)
+        set(section ".romfs")
+    endif()
+    set(symbol "${arg_SYMBOL}")
+    if(NOT symbol)
+        set(symbol "${image}")
+    endif()
+    if(NOT symbol MATCHES "^[A-Za-z_][A-Za-z0-9_]*$")
+        message(FATAL_ERROR "${where}: SYMBOL '${symbol}' is not a C identifier")
+    endif()
+    if(NOT section MATCHES "^[.A-Za-z_][.A-Za-z0-9_]*$")
+        message(FATAL_ERROR "${where}: SECTION '${section}' is not a section name")
+    endif()
+    set(part "${arg_MICROPYTHON_PARTITION}")
+    if(NOT part STREQUAL "" AND NOT part MATCHES "^[01]$")
+        message(FATAL_ERROR "${where}: MICROPYTHON_PARTITION must be 0 or 1, not '${part}'")
+    endif()
+
+    # The assembly: the image between its two symbols, then, with SIZE, the
+    # rest of the partition as erased flash; the assembler refuses an image
+    # larger than SIZE.
+    set(start "${symbol}_romfs_start")
+    set(end "${symbol}_romfs_end")
+    set(length "(${end} - ${start})")
+    set(reserve "")
+    set(size_value "${length}")
+    if(arg_SIZE)
+        _romfs_parse_size("${arg_SIZE}" size_bytes)
+        set(size_value "${size_bytes}")
+        string(APPEND reserve
+            "    .if ${length} > ${size_bytes}\n"
+            "    .error \"romfs: the image ${image} is larger than SIZE ${arg_SIZE}\"\n"
+            "    .endif\n"
+            "    .space ${size_bytes} - ${length}, 0xff\n")
+    endif()
+    set(mp_labels "")
+    set(mp_sizes "")
+    set(mp_decls "")
+    if(NOT part STREQUAL "")
+        set(mp "_micropy_hw_romfs_part${part}")
+        set(mp_labels "    .globl ${mp}_start\n${mp}_start:\n")
+        set(mp_sizes "    .globl ${mp}_size\n    .set ${mp}_size, ${size_value}\n")
+        set(mp_decls
+            "/* MicroPython's ROMFS partition ${part}: its first byte, and an absolute\n"
+            " * symbol whose address is its size (build PIE host programs with -fPIC). */\n"
+            "extern const uint8_t ${mp}_start[];\n"
+            "extern const uint8_t ${mp}_size[];\n\n")
+    endif()
+
+    set(dir "${CMAKE_CURRENT_BINARY_DIR}/romfs_embed/${symbol}")
+    set(asm "${dir}/${symbol}_romfs.S")
+    set(header "${dir}/include/romfs/${symbol}.h")
+    set(fragment "${dir}/romfs_${symbol}.ld")
+    string(CONCAT asm_text
+        "/* Generated by romfs_embed_image(): the ROMFS image ${image} in ${section}. */\n"
+        "#include \"${align_header}\"\n\n"
+        "    .section ${section},\"a\",%progbits\n"
+        "    .balign ROMFS_IMAGE_ALIGN\n"
+        "    .globl ${start}\n"
+        "    .globl ${end}\n"
+        "    .type ${start}, %object\n"
+        "${start}:\n"
+        "${mp_labels}"
+        "    .incbin \"${image_file}\"\n"
+        "${end}:\n"
+        "    .size ${start}, ${length}\n"
+        "${reserve}"
+        "${mp_sizes}"
+        "\n#if defined(__ELF__) && defined(__linux__)\n"
+        "    .section .note.GNU-stack,\"\",%progbits  /* no executable stack */\n"
+        "#endif\n")
+    string(CONCAT header_text
+        "/* Generated by romfs_embed_image(): the symbols around the ROMFS image\n"
+        " * ${image}, linked into section ${section}. Names only: nothing here changes\n"
+        " * with the image's contents. Read it with Romfs::reader (romfs/reader.h). */\n"
+        "#ifndef ROMFS_EMBED_${symbol}_H\n"
+        "#define ROMFS_EMBED_${symbol}_H\n\n"
+        "#include <stddef.h>\n#include <stdint.h>\n\n"
+        "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n"
+        "/* The image's first byte, and one past its last. */\n"
+        "extern const uint8_t ${start}[];\n"
+        "extern const uint8_t ${end}[];\n\n"
+        "static inline size_t ${symbol}_romfs_size(void) {\n"
+        "    return (size_t)(${end} - ${start});\n}\n\n"
+        "${mp_decls}"
+        "#ifdef __cplusplus\n}\n#endif\n\n#endif\n")
+    set(region "")
+    if(arg_REGION)
+        set(region " > ${arg_REGION}")
+    endif()
+    string(CONCAT fragment_text
+        "/* Generated by romfs_embed_image(): the ROMFS image ${image}. INCLUDE this\n"
+        " * inside SECTIONS { }. The section keeps the alignment its contents ask\n"
+        " * for (the image's largest file alignment); KEEP stops --gc-sections from\n"
+        " * dropping it, and a region too small for it fails the link. */\n"
+        "${section} :\n{\n    KEEP(*(${section}))\n}${region}\n")
+    foreach(kind asm header fragment)
+        file(CONFIGURE OUTPUT "${${kind}}" CONTENT "@${kind}_text@" @ONLY)
+    endforeach()
+
+    target_sources(${firmware} PRIVATE "${asm}")
+    # An .incbin is invisible to compiler dependency files: say it here.
+    set_source_files_properties("${asm}" TARGET_DIRECTORY ${firmware}
+        PROPERTIES OBJECT_DEPENDS "${image_file};${align_header}")
+    add_dependencies(${firmware} ${image})
+    target_include_directories(${firmware} PRIVATE "${dir}/include")
+    target_link_directories(${firmware} PRIVATE "${dir}")
+    set_property(TARGET ${firmware} APPEND PROPERTY LINK_DEPENDS "${fragment}")
+    set_target_properties(${image} PROPERTIES
+        ROMFS_EMBED_SOURCE "${asm}"
+        ROMFS_EMBED_HEADER "${header}"
+        ROMFS_LINKER_FRAGMENT "${fragment}")
 endfunction()

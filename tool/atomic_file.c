@@ -168,3 +168,18 @@ int atomic_write(const char *target, const void *data, size_t len) {
     }
     return atomic_commit(&f);
 }
+
+int write_if_changed(const char *target, const void *data, size_t len) {
+    FILE *in = fopen(target, "rb");
+    if (in != NULL) {
+        char *old = xmalloc(len + 1);
+        size_t got = fread(old, 1, len + 1, in);
+        fclose(in);
+        int same = got == len && memcmp(old, data, len) == 0;
+        free(old);
+        if (same) {
+            return 0;
+        }
+    }
+    return atomic_write(target, data, len);
+}

@@ -21,6 +21,11 @@ void atomic_abort(atomic_file *f);
 /* The whole of `data` as `target`, atomically. */
 int atomic_write(const char *target, const void *data, size_t len);
 
+/* Like atomic_write, but leaves `target` untouched (mtime included) when
+ * it already holds exactly `data`, so that what depends on it does not
+ * rebuild. */
+int write_if_changed(const char *target, const void *data, size_t len);
+
 /* Removes named temporary files when SIGINT, SIGTERM or SIGHUP ends us. */
 void atomic_install_signal_cleanup(void);
 

@@ -7,9 +7,10 @@
 
 typedef struct {
     const char *output;
-    const char *depfile;   /* NULL: none */
-    const char *listing;   /* NULL: none */
-    const char *cache_dir; /* NULL: .romfs-cache beside the output */
+    const char *depfile;      /* NULL: none */
+    const char *listing;      /* NULL: none */
+    const char *align_header; /* NULL: none */
+    const char *cache_dir;    /* NULL: .romfs-cache beside the output */
 } build_opts;
 
 /* Returns the exit status; every failure has been reported, and leaves

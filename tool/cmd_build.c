@@ -14,12 +14,26 @@
 #include "manifest.h"
 
 int cmd_build(int argc, char **argv) {
-    enum { OPT_OUTPUT, OPT_DEFINE, OPT_DEPFILE, OPT_CACHE_DIR, OPT_QUIET, OPT_LISTING, OPT_SIZE };
+    enum {
+        OPT_OUTPUT,
+        OPT_DEFINE,
+        OPT_DEPFILE,
+        OPT_CACHE_DIR,
+        OPT_QUIET,
+        OPT_LISTING,
+        OPT_SIZE,
+        OPT_ALIGN_HEADER
+    };
     static const opt_spec specs[] = {
-        [OPT_OUTPUT] = {'o', "output", 1}, [OPT_DEFINE] = {'D', "define", 1},
-        [OPT_DEPFILE] = {0, "depfile", 1}, [OPT_CACHE_DIR] = {0, "cache-dir", 1},
-        [OPT_QUIET] = {'q', "quiet", 0},   [OPT_LISTING] = {0, "listing", 1},
-        [OPT_SIZE] = {0, "size", 1},       {0, NULL, 0},
+        [OPT_OUTPUT] = {'o', "output", 1},
+        [OPT_DEFINE] = {'D', "define", 1},
+        [OPT_DEPFILE] = {0, "depfile", 1},
+        [OPT_CACHE_DIR] = {0, "cache-dir", 1},
+        [OPT_QUIET] = {'q', "quiet", 0},
+        [OPT_LISTING] = {0, "listing", 1},
+        [OPT_SIZE] = {0, "size", 1},
+        [OPT_ALIGN_HEADER] = {0, "align-header", 1},
+        {0, NULL, 0},
     };
     args a;
     args_init(&a, argc, argv);
@@ -51,6 +65,8 @@ int cmd_build(int argc, char **argv) {
             o.cache_dir = v;
         } else if (k == OPT_LISTING) {
             o.listing = v;
+        } else if (k == OPT_ALIGN_HEADER) {
+            o.align_header = v;
         } else if (k == OPT_SIZE) {
             const char *why = parse_size(v, &capacity);
             if (why != NULL) {
