@@ -5,6 +5,7 @@
 #                   [DEFINES NAME=VALUE ...]   # -D for the manifest; BUILD and SOURCE always set
 #                   [SIZE <bytes|128K|8M>]     # overrides image.size
 #                   [CACHE_DIR <dir>]          # default ROMFS_CACHE_DIR, else <build>/romfs-cache
+#                   [MPY_CROSS <path|target>]  # default ROMFS_MPY_CROSS; a path may carry arguments
 #                   [DEPENDS <file|target> ...]  # more inputs, e.g. a generated source
 #                   [ALL])
 #
@@ -14,7 +15,9 @@
 # counts), and it leaves the image untouched when nothing that shapes its
 # bytes changed, so with Ninja's restat nothing downstream relinks. The
 # target's properties say where things are: ROMFS_IMAGE, ROMFS_LISTING
-# (the `romfs ls` text of the image), ROMFS_MANIFEST, ROMFS_CACHE_DIR.
+# (the `romfs ls` text of the image), ROMFS_MANIFEST, ROMFS_CACHE_DIR,
+# ROMFS_ALIGN_HEADER (defines ROMFS_IMAGE_ALIGN, the alignment the image
+# needs in memory; rewritten only when that changes).
 #
 # Whatever consumes the image must depend on it explicitly (for example
 # DEPENDS $<TARGET_PROPERTY:<name>,ROMFS_IMAGE>): an .incbin is invisible
@@ -54,6 +57,8 @@ include_guard(GLOBAL)
 
 set(ROMFS_EXECUTABLE "" CACHE FILEPATH "A prebuilt romfs packer for the build host (optional)")
 set(ROMFS_CACHE_DIR "" CACHE PATH "Cache directory for romfs images (shareable between build trees)")
+set(ROMFS_MPY_CROSS "" CACHE STRING
+    "mpy-cross for .py files: a path (with arguments, if any) or a target of this build")
 
 # The host packer built from source with ExternalProject, for cross builds.
 function(_romfs_host_packer out_exe)
@@ -115,7 +120,8 @@ function(_romfs_packer out_exe out_deps)
 endfunction()
 
 function(romfs_add_image name)
-    cmake_parse_arguments(PARSE_ARGV 1 arg "ALL" "MANIFEST;OUTPUT;SIZE;CACHE_DIR" "DEFINES;DEPENDS")
+    cmake_parse_arguments(PARSE_ARGV 1 arg "ALL" "MANIFEST;OUTPUT;SIZE;CACHE_DIR;MPY_CROSS"
+        "DEFINES;DEPENDS")
     if(arg_UNPARSED_ARGUMENTS)
         message(FATAL_ERROR "romfs_add_image(${name}): unknown arguments ${arg_UNPARSED_ARGUMENTS}")
     endif()
@@ -149,6 +155,20 @@ function(romfs_add_image name)
     if(arg_SIZE)
         list(APPEND args --size "${arg_SIZE}")
     endif()
+    # The compiler, for manifests without image.mpy_cross. A target of this
+    # build (a port's own mpy-cross) is built first, and a rebuilt one
+    # rebuilds the images.
+    set(mpy_cross "${arg_MPY_CROSS}")
+    if(NOT mpy_cross)
+        set(mpy_cross "${ROMFS_MPY_CROSS}")
+    endif()
+    set(mpy_deps "")
+    if(mpy_cross AND TARGET "${mpy_cross}")
+        list(APPEND args -D "ROMFS_MPY_CROSS=$<TARGET_FILE:${mpy_cross}>")
+        set(mpy_deps "${mpy_cross}")
+    elseif(mpy_cross)
+        list(APPEND args -D "ROMFS_MPY_CROSS=${mpy_cross}")
+    endif()
 
     # Make does not rerun a rule whose command changed; this file, rewritten
     # only when the arguments change, makes a changed DEFINE or SIZE an input.
@@ -161,7 +181,7 @@ function(romfs_add_image name)
         OUTPUT "${output}"
         BYPRODUCTS "${listing}" "${align_header}"
         COMMAND ${packer} ${args}
-        DEPENDS "${manifest}" "${args_file}" ${packer_deps} ${arg_DEPENDS}
+        DEPENDS "${manifest}" "${args_file}" ${packer_deps} ${mpy_deps} ${arg_DEPENDS}
         DEPFILE "${depfile}"
         COMMENT "Packing ROMFS image ${name}"
         VERBATIM)
@@ -261,7 +281,7 @@ function(romfs_embed_image firmware image)
         set(mp "_micropy_hw_romfs_part${part}")
         set(mp_labels "    .globl ${mp}_start\n${mp}_start:\n")
         set(mp_sizes "    .globl ${mp}_size\n    .set ${mp}_size, ${size_value}\n")
-        set(mp_decls
+        string(CONCAT mp_decls
             "/* MicroPython's ROMFS partition ${part}: its first byte, and an absolute\n"
             " * symbol whose address is its size (build PIE host programs with -fPIC). */\n"
             "extern const uint8_t ${mp}_start[];\n"

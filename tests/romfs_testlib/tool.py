@@ -6,8 +6,9 @@ import tempfile
 import unittest
 
 ROMFS = os.environ.get("ROMFS_BIN", "romfs")
-SOURCE_DIR = os.environ.get(
-    "ROMFS_SOURCE_DIR", os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SOURCE_DIR = os.environ.get(  # tests/romfs_testlib/tool.py -> the repository
+    "ROMFS_SOURCE_DIR",
+    os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 BINARY_DIR = os.environ.get("ROMFS_BINARY_DIR", os.path.join(SOURCE_DIR, "build"))
 TMP_ROOT = os.environ.get("ROMFS_TEST_TMP") or tempfile.gettempdir()
 

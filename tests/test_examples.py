@@ -1,0 +1,205 @@
+"""The examples in examples/, built as a user builds them: real nested CMake
+projects from a private copy of the sources (so a test may edit assets).
+The host example lists its image; the Cortex-M firmware places the image as
+MicroPython's partition 0, checks it under QEMU, relinks exactly when the
+image's bytes change, and fails to link when its flash region is too small."""
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import unittest
+import zlib
+
+from romfs_testlib.cmake_project import Project, copy_romfs_sources, packer_runs
+from romfs_testlib.image_reader import parse
+from romfs_testlib.tool import SOURCE_DIR, TMP_ROOT
+
+# What examples/cortex-m/assets.yaml packs, at the same paths under
+# examples/assets as in the image; the host example packs the same tree.
+FILES = ("model.tflite", "labels.txt", "config.json", "templates/calibration.jpg",
+         "lib/mylib/__init__.py", "lib/mylib/helpers.py")
+
+QEMU_TIMEOUT = 30
+
+
+def needed_alignment(path):
+    """What examples/cortex-m/assets.yaml asks for: romfs's 16 for models,
+    the manifest's image.align (4) for the rest."""
+    return 16 if path.endswith(".tflite") else 4
+
+
+def missing_tool(*names):
+    for name in names:
+        if shutil.which(name) is None:
+            return f"{name} not installed"
+    return None
+
+
+def missing_newlib():
+    """arm-none-eabi-gcc without newlib echoes the bare name back."""
+    out = subprocess.run(["arm-none-eabi-gcc", "-mcpu=cortex-m3", "-mthumb",
+                          "-print-file-name=librdimon.a"],
+                         stdout=subprocess.PIPE, text=True).stdout.strip()
+    return None if os.path.isabs(out) else "newlib for arm-none-eabi (librdimon.a) not installed"
+
+
+class ExampleCase(unittest.TestCase):
+    """One private copy of romfs and its examples per class, built once."""
+
+    example = None
+
+    @classmethod
+    def setUpClass(cls):
+        os.makedirs(TMP_ROOT, exist_ok=True)
+        cls.tmp = tempfile.mkdtemp(prefix=cls.__name__ + ".", dir=TMP_ROOT)
+        cls.addClassCleanup(shutil.rmtree, cls.tmp, ignore_errors=True)
+        cls.root = copy_romfs_sources(os.path.join(cls.tmp, "romfs"))
+        shutil.copytree(os.path.join(SOURCE_DIR, "examples"), os.path.join(cls.root, "examples"))
+        cls.src = os.path.join(cls.root, "examples", cls.example)
+        cls.assets = os.path.join(cls.root, "examples", "assets")
+        cls.build = os.path.join(cls.tmp, "build")
+        cls.project = Project(cls.src, cls.build)
+
+    @classmethod
+    def asset(cls, path):
+        with open(os.path.join(cls.assets, path), "rb") as f:
+            return f.read()
+
+
+class HostExample(ExampleCase):
+    example = "host"
+
+    @classmethod
+    def setUpClass(cls):
+        reason = missing_tool("ninja")
+        if reason:
+            raise unittest.SkipTest(reason)
+        super().setUpClass()
+        cls.project.configure()
+        cls.project.build_all()
+
+    def test_show_assets_lists_the_tree_and_prints_labels(self):
+        proc = subprocess.run([os.path.join(self.build, "show_assets")], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, timeout=30)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        tree, _, labels = proc.stdout.partition("--- labels.txt ---\n")
+        self.assertEqual(labels, self.asset("labels.txt").decode())
+        # The tree is indented two spaces a level; rebuild the full paths.
+        listed, parents = {}, []
+        for line in tree.splitlines()[1:]:
+            m = re.match(r"^( *)(\S+?)(/|  \((\d+) bytes at offset \d+\))$", line)
+            self.assertIsNotNone(m, line)
+            depth = len(m.group(1)) // 2
+            parents[depth:] = [m.group(2)]
+            if m.group(3) != "/":
+                listed["/".join(parents)] = int(m.group(4))
+        self.assertEqual(listed, {p: len(self.asset(p)) for p in FILES})
+
+
+class CortexMExample(ExampleCase):
+    example = "cortex-m"
+
+    @classmethod
+    def setUpClass(cls):
+        reason = missing_tool("ninja", "arm-none-eabi-gcc") or missing_newlib()
+        if reason:
+            raise unittest.SkipTest(reason)
+        super().setUpClass()
+        cls.toolchain = os.path.join(cls.src, "arm-none-eabi.cmake")
+        cls.project.configure(f"-DCMAKE_TOOLCHAIN_FILE={cls.toolchain}")
+        cls.project.build_all()
+        cls.elf = os.path.join(cls.build, "firmware.elf")
+        cls.image = os.path.join(cls.build, "assets.romfs")
+
+    def require_qemu(self):
+        reason = missing_tool("qemu-system-arm")
+        if reason:
+            self.skipTest(reason)
+
+    def symbols(self):
+        out = subprocess.run(["arm-none-eabi-nm", self.elf], stdout=subprocess.PIPE, text=True,
+                             check=True).stdout
+        return {m.group(2): int(m.group(1), 16)
+                for m in re.finditer(r"^([0-9a-f]+) \w (\S+)$", out, re.M)}
+
+    def run_firmware(self):
+        """QEMU's exit status and the report lines per path."""
+        proc = subprocess.run(
+            ["qemu-system-arm", "-M", "mps2-an385", "-nographic", "-monitor", "none",
+             "-semihosting-config", "enable=on,target=native", "-kernel", self.elf],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True, timeout=QEMU_TIMEOUT)
+        report = {}
+        for m in re.finditer(r"^(\S+)\s+0x([0-9a-f]{8})\s+(\d+) B\s+align\s+(\d+) (\S+)\s+"
+                             r"crc32 ([0-9a-f]{8})\s+lookup (\S+)$", proc.stdout, re.M):
+            report[m.group(1)] = {"addr": int(m.group(2), 16), "size": int(m.group(3)),
+                                  "align": int(m.group(4)), "aligned": m.group(5),
+                                  "crc": int(m.group(6), 16), "lookup": m.group(7)}
+        return proc, report
+
+    def assert_firmware_sees_the_assets(self):
+        with open(self.image, "rb") as f:
+            img = parse(f.read())
+        start = self.symbols()["_micropy_hw_romfs_part0_start"]
+        proc, report = self.run_firmware()
+        output = proc.stdout + proc.stderr
+        self.assertEqual(proc.returncode, 0, output)
+        self.assertTrue(proc.stdout.splitlines()[-1].startswith("PASS:"), output)
+        self.assertEqual(set(report), set(FILES), output)
+        for path in FILES:
+            data = self.asset(path)
+            want = {"addr": start + img.files[path].offset, "size": len(data),
+                    "align": needed_alignment(path), "aligned": "ok",
+                    "crc": zlib.crc32(data), "lookup": "ok"}
+            self.assertEqual(report[path], want, f"{path}:\n{output}")
+        return proc.stdout
+
+    def test_partition_symbols_and_section(self):
+        with open(self.image, "rb") as f:
+            data = f.read()
+        img = parse(data)
+        self.assertEqual(set(img.files), set(FILES))
+        largest = 1
+        for path, entry in img.files.items():
+            self.assertEqual(entry.offset % needed_alignment(path), 0, path)
+            largest = max(largest, needed_alignment(path))
+        self.assertEqual(largest, 16)
+        syms = self.symbols()
+        self.assertEqual(syms["_micropy_hw_romfs_part0_start"] % largest, 0)
+        self.assertEqual(syms["_micropy_hw_romfs_part0_size"], img.size)
+        self.assertEqual(img.size, len(data))
+        with open(os.path.join(self.build, "firmware.map")) as f:
+            self.assertRegex(f.read(), r"(?m)^\.romfs\s+0x[0-9a-f]+\s+0x[0-9a-f]+")
+
+    def test_firmware_checks_every_file_under_qemu(self):
+        self.require_qemu()
+        self.assert_firmware_sees_the_assets()
+
+    def test_relinks_only_when_the_image_bytes_change(self):
+        labels = os.path.join(self.assets, "labels.txt")
+        before = os.stat(self.elf).st_mtime_ns
+        os.utime(labels)
+        self.assertEqual(packer_runs(self.project.build_all()), 1)
+        self.assertEqual(os.stat(self.elf).st_mtime_ns, before, "relinked after a touch")
+        with open(labels, "a") as f:
+            f.write("zebra\n")
+        self.project.build_all()
+        self.assertNotEqual(os.stat(self.elf).st_mtime_ns, before, "not relinked after an edit")
+        self.require_qemu()  # the relinking is checked; what the new firmware sees needs QEMU
+        self.assert_firmware_sees_the_assets()
+
+    def test_a_region_too_small_fails_the_link(self):
+        # A second build tree for the same firmware, reusing the first one's
+        # host packer as a port with many boards would.
+        packer = os.path.join(self.build, "_romfs_host", "tool", "romfs")
+        small = Project(self.src, os.path.join(self.tmp, "build-small"))
+        small.configure(f"-DCMAKE_TOOLCHAIN_FILE={self.toolchain}",
+                        f"-DROMFS_EXECUTABLE={packer}", "-DFIRMWARE_ROMFS_SIZE=1K")
+        with self.assertRaises(AssertionError) as ctx:
+            small.build_all()
+        self.assertIn("region `ROMFS' overflowed", str(ctx.exception))
+
+
+if __name__ == "__main__":
+    unittest.main()
