@@ -312,7 +312,7 @@ class UsageErrors(ScratchTestCase):
             ((), "romfs: error: no command given (see romfs --help)"),
             (("frobnicate",), "romfs: error: unknown command 'frobnicate' (see romfs --help)"),
             (("build", "m.yaml"), "romfs: error: usage: romfs build MANIFEST -o IMAGE "
-                                  "[-D NAME=VALUE]... [--depfile FILE] [--cache-dir DIR]"),
+                                  "[-D NAME=VALUE]... [--depfile FILE] [--cache-dir DIR] [--jobs N]"),
             (("build", "m.yaml", "-o", "x", "--frob"),
              "romfs: error: unknown option '--frob' (see romfs --help)"),
             (("build", "m.yaml", "-o"), "romfs: error: option '-o' needs a value"),

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <xxhash.h>
 
 #include "alloc.h"
@@ -24,39 +25,34 @@
 #include "image_writer.h"
 #include "layout.h"
 #include "listing.h"
+#include "mpy_compile.h"
+#include "mpy_compiler.h"
 #include "sources.h"
 #include "state.h"
 #include "strlist.h"
 #include "tree.h"
 #include "version.h"
 
-static int check_mpy(const tree *t) {
-    for (size_t i = 0; i < t->n_nodes; i++) {
-        const node *n = t->all[i];
-        size_t len = strlen(n->path);
-        if (!n->is_dir && n->mpy == MPY_ON && len > 3 && !strcmp(n->path + len - 3, ".py")) {
-            const src_pos *at =
-                n->from.entry && n->from.entry->pos.line ? &n->from.entry->pos : NULL;
-            diag_error_at(at, "%s: mpy: true is not supported yet", shown(n->path));
-            return -1;
-        }
+/* The cache directory: --cache-dir, else .romfs-cache beside the image. */
+static char *cache_dir_for(const build_opts *o) {
+    if (o->cache_dir != NULL) {
+        return path_abs(o->cache_dir);
     }
-    return 0;
+    char *dir = path_dirname_abs(o->output);
+    char *cache = path_join(dir, ".romfs-cache");
+    free(dir);
+    return cache;
 }
 
 /* <cache>/state/<image name>-<hash of its absolute path>: one per image,
  * even when build trees share a cache directory. */
-static char *state_path(const build_opts *o) {
-    char *abs = path_abs(o->output);
-    char *dir = path_dirname_abs(o->output);
+static char *state_path(const char *cache, const char *output) {
+    char *abs = path_abs(output);
     char *base = path_basename(abs);
-    char *cache = o->cache_dir ? xstrdup(o->cache_dir) : path_join(dir, ".romfs-cache");
     char *p =
         xasprintf("%s/state/%s-%016" PRIx64, cache, base, (uint64_t)XXH3_64bits(abs, strlen(abs)));
     free(abs);
-    free(dir);
     free(base);
-    free(cache);
     return p;
 }
 
@@ -198,15 +194,46 @@ static void summarize(const manifest *m, const tree *t, const layout *lay, const
     }
 }
 
+/* Compiles what is to be compiled, and says what could not be. */
+static int compile_python(tree *t, mpy_compiler *mpy, size_t fallbacks, const build_state *old,
+                          const char *cache, const build_opts *o, strlist *deps) {
+    if (fallbacks > 0) {
+        diag_warn("%zu .py file%s packed as source (mpy: auto): %s", fallbacks,
+                  fallbacks == 1 ? "" : "s", mpy->missing);
+    }
+    if (mpy->state <= 0) {
+        return 0;
+    }
+    strlist_add(deps, mpy->path); /* a new compiler must rebuild the image */
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned jobs = o->jobs ? o->jobs : cpus > 0 ? (unsigned)cpus : 1;
+    size_t compiled = 0;
+    int rc = mpy_compile_all(t, mpy, old, cache, jobs, &compiled);
+    if (rc == 0 && compiled > 0) {
+        diag_info("compiled %zu .py file%s with %s", compiled, compiled == 1 ? "" : "s",
+                  shown(mpy->path));
+    }
+    return rc;
+}
+
 int build_run(const manifest *m, const build_opts *o) {
     tree t;
     tree_init(&t);
     strlist deps = {0};
     build_state old;
-    char *state_file = state_path(o);
+    char *cache = cache_dir_for(o);
+    char *state_file = state_path(cache, o->output);
     state_load(&old, state_file);
+    mpy_compiler mpy = {
+        .spec = m->mpy_cross ? m->mpy_cross : o->mpy_cross,
+        .spec_from = m->mpy_cross ? "image.mpy_cross" : "-D ROMFS_MPY_CROSS",
+        .base_dir = m->dir,
+        .cache_dir = cache,
+    };
+    size_t fallbacks = 0;
     int status = EXIT_INPUT;
-    if (sources_collect(m, &t, &deps) != 0 || check_mpy(&t) != 0) {
+    if (sources_collect(m, &t, &deps, &mpy, &fallbacks) != 0 ||
+        compile_python(&t, &mpy, fallbacks, &old, cache, o, &deps) != 0) {
         goto out;
     }
     layout lay;
@@ -249,8 +276,10 @@ int build_run(const manifest *m, const build_opts *o) {
     summarize(m, &t, &lay, o->output, up_to_date);
     status = 0;
 out:
+    mpy_compiler_free(&mpy);
     state_free(&old);
     free(state_file);
+    free(cache);
     strlist_free(&deps);
     tree_free(&t);
     return status;

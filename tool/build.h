@@ -11,6 +11,8 @@ typedef struct {
     const char *listing;      /* NULL: none */
     const char *align_header; /* NULL: none */
     const char *cache_dir;    /* NULL: .romfs-cache beside the output */
+    const char *mpy_cross;    /* -D ROMFS_MPY_CROSS, used without image.mpy_cross */
+    unsigned jobs;            /* compiles at once; 0: one per processor */
 } build_opts;
 
 /* Returns the exit status; every failure has been reported, and leaves

@@ -22,7 +22,8 @@ int cmd_build(int argc, char **argv) {
         OPT_QUIET,
         OPT_LISTING,
         OPT_SIZE,
-        OPT_ALIGN_HEADER
+        OPT_ALIGN_HEADER,
+        OPT_JOBS
     };
     static const opt_spec specs[] = {
         [OPT_OUTPUT] = {'o', "output", 1},
@@ -33,6 +34,7 @@ int cmd_build(int argc, char **argv) {
         [OPT_LISTING] = {0, "listing", 1},
         [OPT_SIZE] = {0, "size", 1},
         [OPT_ALIGN_HEADER] = {0, "align-header", 1},
+        [OPT_JOBS] = {'j', "jobs", 1},
         {0, NULL, 0},
     };
     args a;
@@ -67,6 +69,14 @@ int cmd_build(int argc, char **argv) {
             o.listing = v;
         } else if (k == OPT_ALIGN_HEADER) {
             o.align_header = v;
+        } else if (k == OPT_JOBS) {
+            char *end;
+            unsigned long n = strtoul(v, &end, 10);
+            if (*v < '1' || *v > '9' || *end != '\0' || n > 1024) {
+                diag_error("--jobs must be a number from 1 to 1024, not '%s'", shown(v));
+                goto out;
+            }
+            o.jobs = (unsigned)n;
         } else if (k == OPT_SIZE) {
             const char *why = parse_size(v, &capacity);
             if (why != NULL) {
@@ -78,9 +88,10 @@ int cmd_build(int argc, char **argv) {
     }
     if (manifest_path == NULL || o.output == NULL) {
         diag_error("usage: romfs build MANIFEST -o IMAGE [-D NAME=VALUE]... [--depfile FILE] "
-                   "[--cache-dir DIR]");
+                   "[--cache-dir DIR] [--jobs N]");
         goto out;
     }
+    o.mpy_cross = defines_get(&defs, "ROMFS_MPY_CROSS", strlen("ROMFS_MPY_CROSS"));
     manifest m;
     status = EXIT_INPUT;
     if (manifest_load(manifest_path, &defs, &m) == 0) {

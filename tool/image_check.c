@@ -98,7 +98,16 @@ static const file_entry *entry_for(const manifest *m, const char *path) {
 
 static unsigned needed_align(const check_opts *o, const char *path) {
     if (o->m != NULL) {
-        return manifest_settings_for(o->m, entry_for(o->m, path), path).align;
+        unsigned align = manifest_settings_for(o->m, entry_for(o->m, path), path).align;
+        size_t len = strlen(path);
+        if (len > 4 && !strcmp(path + len - 4, ".mpy")) {
+            /* A compiled .py took the settings of its .py path. */
+            char *py = xasprintf("%.*s.py", (int)len - 4, path);
+            unsigned as_py = manifest_settings_for(o->m, entry_for(o->m, py), py).align;
+            align = as_py > align ? as_py : align;
+            free(py);
+        }
+        return align;
     }
     size_t len = strlen(path);
     return len >= 7 && !strcmp(path + len - 7, ".tflite") ? 16 : 1;

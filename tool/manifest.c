@@ -292,7 +292,7 @@ static int get_mpy(loader *L, yaml_node_t *n, const char *what, int *out) {
     return 0;
 }
 
-static const char *lookup_define(const defines *d, const char *name, size_t len) {
+const char *defines_get(const defines *d, const char *name, size_t len) {
     for (size_t i = d->n; i-- > 0;) { /* the last -D of a name wins */
         if (strlen(d->v[i].name) == len && !memcmp(d->v[i].name, name, len)) {
             return d->v[i].value;
@@ -333,7 +333,7 @@ static int get_expanded(loader *L, yaml_node_t *n, const char *what, char **out)
                               what);
                 return -1;
             }
-            piece = lookup_define(L->defs, name, nlen);
+            piece = defines_get(L->defs, name, nlen);
             if (piece == NULL) {
                 free(r);
                 diag_error_at(&at, "unknown variable ${%.*s} in %s (define it with -D %.*s=VALUE)",

@@ -72,6 +72,8 @@ void manifest_free(manifest *m);
 /* "NAME=VALUE" from -D; -1 with an error printed when malformed. */
 int defines_add(defines *d, const char *arg);
 void defines_free(defines *d);
+/* The value of the last -D NAME=..., or NULL. */
+const char *defines_get(const defines *d, const char *name, size_t len);
 
 /* A size as the manifest and SIZE options write it: 131072, 0x20000, 128K,
  * 8M. NULL on success, else what is wrong. */

@@ -21,6 +21,8 @@ typedef struct {
     const file_entry *e;
     tree *t;
     strlist *deps;
+    mpy_compiler *mpy;
+    size_t *mpy_fallbacks;
     char *root_real; /* the entry's directory, symlinks resolved */
     struct {
         dev_t dev;
@@ -66,19 +68,62 @@ static bool excluded(walk *w, const char *image_path, const char *rel) {
     return manifest_settings_for(w->m, w->e, image_path).exclude == 1;
 }
 
+static bool ends_with(const char *s, const char *suffix) {
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && !strcmp(s + n - k, suffix);
+}
+
+/* Whether the .py at `image_path` is to be compiled. `sibling_mpy`: a
+ * .mpy of the same name is packed beside it, and then, as mpremote does,
+ * the .py stays as it is. */
+static int wants_compile(walk *w, const char *image_path, const settings *s, bool sibling_mpy,
+                         bool *compile) {
+    *compile = false;
+    if (!ends_with(image_path, ".py") || s->mpy == MPY_OFF || sibling_mpy) {
+        return 0;
+    }
+    if (mpy_compiler_find(w->mpy) != NULL) {
+        *compile = true;
+        return 0;
+    }
+    if (s->mpy == MPY_AUTO) {
+        (*w->mpy_fallbacks)++;
+        return 0;
+    }
+    diag_error_at(entry_pos(w->e),
+                  "%s: mpy: true, but %s; set image.mpy_cross in the manifest, pass "
+                  "-D ROMFS_MPY_CROSS=/path/to/mpy-cross (CMake: ROMFS_MPY_CROSS), put mpy-cross "
+                  "on PATH, or use mpy: auto",
+                  shown(image_path), w->mpy->missing);
+    return -1;
+}
+
 static int add_file(walk *w, const char *host, const char *shown_src, const char *image_path,
-                    const struct stat *st) {
+                    const struct stat *st, bool sibling_mpy) {
+    settings s = manifest_settings_for(w->m, w->e, image_path);
+    bool compile;
+    if (wants_compile(w, image_path, &s, sibling_mpy, &compile) != 0) {
+        return -1;
+    }
+    char *lands_at = compile ? xasprintf("%.*s.mpy", (int)strlen(image_path) - 3, image_path)
+                             : xstrdup(image_path);
     origin from = {w->e, (char *)shown_src};
-    node *n = tree_add_file(w->t, image_path, &from);
+    node *n = tree_add_file(w->t, lands_at, &from);
+    free(lands_at);
     if (n == NULL) {
         return -1;
     }
-    settings s = manifest_settings_for(w->m, w->e, image_path);
-    n->host = xstrdup(host);
     n->align = s.align;
     n->mpy = s.mpy;
-    file_stat_from(st, &n->st);
-    n->size = n->st.size;
+    if (compile) {
+        n->py_host = xstrdup(host);
+        n->py_name = xstrdup(image_path);
+        file_stat_from(st, &n->py_st);
+    } else {
+        n->host = xstrdup(host);
+        file_stat_from(st, &n->st);
+        n->size = n->st.size;
+    }
     strlist_add(w->deps, host);
     return 0;
 }
@@ -88,7 +133,7 @@ static int walk_dir(walk *w, const char *host, const char *shown_src, const char
 
 /* One name inside a directory entry's tree. */
 static int walk_child(walk *w, const char *host, const char *shown_src, const char *image_path,
-                      const char *rel) {
+                      const char *rel, bool sibling_mpy) {
     struct stat st;
     if (lstat(host, &st) != 0) {
         diag_error_at(src_at(w), "%s: cannot read: %s", shown(shown_src), strerror(errno));
@@ -122,7 +167,7 @@ static int walk_child(walk *w, const char *host, const char *shown_src, const ch
         return walk_dir(w, host, shown_src, image_path, rel, &st);
     }
     if (S_ISREG(st.st_mode)) {
-        return add_file(w, host, shown_src, image_path, &st);
+        return add_file(w, host, shown_src, image_path, &st, sibling_mpy);
     }
     /* Reading a FIFO would block and a device has no fixed contents. */
     diag_warn_at(src_at(w), "%s: not a regular file or directory; skipped", shown(shown_src));
@@ -159,6 +204,25 @@ static int list_dir(const walk *w, const char *host, const char *shown_src, strl
     return 0;
 }
 
+/* For "x.py" in a listed directory: is "x.mpy" beside it, and packed? */
+static bool has_packed_mpy(walk *w, const strlist *names, const char *image_dir, const char *rel,
+                           const char *name) {
+    if (!ends_with(name, ".py")) {
+        return false;
+    }
+    char *mpy = xasprintf("%.*s.mpy", (int)strlen(name) - 3, name);
+    bool found = bsearch(&mpy, names->v, names->n, sizeof *names->v, by_bytes) != NULL;
+    if (found) {
+        char *mpy_image = path_join(image_dir, mpy);
+        char *mpy_rel = path_join(rel, mpy);
+        found = !excluded(w, mpy_image, mpy_rel);
+        free(mpy_image);
+        free(mpy_rel);
+    }
+    free(mpy);
+    return found;
+}
+
 static int walk_dir(walk *w, const char *host, const char *shown_src, const char *image_path,
                     const char *rel, const struct stat *dir_st) {
     for (size_t i = 0; i < w->depth; i++) {
@@ -192,7 +256,8 @@ static int walk_dir(walk *w, const char *host, const char *shown_src, const char
             rc = -1;
         } else if (!excluded(w, child_image, child_rel)) {
             char *child_host = path_join(host, name);
-            rc = walk_child(w, child_host, child_shown, child_image, child_rel);
+            rc = walk_child(w, child_host, child_shown, child_image, child_rel,
+                            has_packed_mpy(w, &names, image_path, rel, name));
             free(child_host);
         }
         free(child_shown);
@@ -273,12 +338,13 @@ static char *entry_dst(const file_entry *e, bool is_dir) {
     return dst;
 }
 
-static int collect_entry(const manifest *m, const file_entry *e, tree *t, strlist *deps) {
+static int collect_entry(const manifest *m, const file_entry *e, tree *t, strlist *deps,
+                         mpy_compiler *mpy, size_t *mpy_fallbacks) {
     const src_pos *at = e->src_pos.line ? &e->src_pos : NULL;
     char *host = e->src[0] == '/' ? xstrdup(e->src) : path_join(m->dir, e->src);
     struct stat st;
     int rc = -1;
-    walk w = {.m = m, .e = e, .t = t, .deps = deps};
+    walk w = {.m = m, .e = e, .t = t, .deps = deps, .mpy = mpy, .mpy_fallbacks = mpy_fallbacks};
     char *dst = NULL;
     if (stat(host, &st) != 0) {
         diag_error_at(at, "src '%s': %s (looked for %s)", shown(e->src), strerror(errno),
@@ -304,7 +370,7 @@ static int collect_entry(const manifest *m, const file_entry *e, tree *t, strlis
         goto out;
     }
     if (S_ISREG(st.st_mode)) {
-        rc = add_file(&w, host, e->src, dst, &st);
+        rc = add_file(&w, host, e->src, dst, &st, false);
         goto out;
     }
     w.root_real = realpath(host, NULL);
@@ -321,12 +387,13 @@ out:
     return rc;
 }
 
-int sources_collect(const manifest *m, tree *t, strlist *deps) {
+int sources_collect(const manifest *m, tree *t, strlist *deps, mpy_compiler *mpy,
+                    size_t *mpy_fallbacks) {
     if (m->path != NULL) {
         strlist_take(deps, path_abs(m->path));
     }
     for (size_t i = 0; i < m->n_files; i++) {
-        if (collect_entry(m, &m->files[i], t, deps) != 0) {
+        if (collect_entry(m, &m->files[i], t, deps, mpy, mpy_fallbacks) != 0) {
             return -1;
         }
     }

@@ -166,6 +166,21 @@ const uint8_t *state_hash_for(const build_state *s, const char *host, const file
     return e != NULL && file_stat_equal(&e->st, st) ? e->hash : NULL;
 }
 
+/* One source's record; 0 when it is left out: a file modified this
+ * recently could change again within the same timestamp, so its hash is
+ * trusted only from the next build on. */
+static int put_source(bytes *b, const char *host, const file_stat *st, const uint8_t *hash,
+                      int64_t now) {
+    if (host == NULL || st->mtime_sec >= now - 1 || st->ctime_sec >= now - 1) {
+        return 0;
+    }
+    put_u64(b, strlen(host));
+    put(b, host, strlen(host) + 1);
+    put_stat(b, st);
+    put(b, hash, HASH_SIZE);
+    return 1;
+}
+
 int state_save(const build_state *old, const char *path, const uint8_t key[HASH_SIZE],
                const file_stat *image, const tree *t) {
     int64_t now = (int64_t)time(NULL);
@@ -179,17 +194,10 @@ int state_save(const build_state *old, const char *path, const uint8_t key[HASH_
     uint64_t n = 0;
     for (size_t i = 0; i < t->n_nodes; i++) {
         const node *nd = t->all[i];
-        /* A file modified this recently could change again within the
-         * same timestamp; trust its hash only from the next build on. */
-        if (nd->is_dir || nd->host == NULL || nd->st.mtime_sec >= now - 1 ||
-            nd->st.ctime_sec >= now - 1) {
-            continue;
+        if (!nd->is_dir) {
+            n += put_source(&b, nd->host, &nd->st, nd->hash, now);
+            n += put_source(&b, nd->py_host, &nd->py_st, nd->py_hash, now);
         }
-        put_u64(&b, strlen(nd->host));
-        put(&b, nd->host, strlen(nd->host) + 1);
-        put_stat(&b, &nd->st);
-        put(&b, nd->hash, HASH_SIZE);
-        n++;
     }
     for (int i = 0; i < 8; i++) {
         b.p[count_at + (size_t)i] = (unsigned char)(n >> (8 * i));

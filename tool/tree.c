@@ -129,6 +129,8 @@ void tree_free(tree *t) {
         free(n->from.shown);
         free(n->kids);
         free(n->host);
+        free(n->py_host);
+        free(n->py_name);
         free(n);
     }
     pathmap_free(&t->by_path);

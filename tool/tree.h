@@ -34,6 +34,13 @@ struct node {
     unsigned align;
     int mpy;
     file_stat st;
+    /* A .py compiled to .mpy: its source, and its path in the image as a
+     * .py, which mpy-cross records (-s) in place of a host path. The node's
+     * host is then the compiled file in the cache. */
+    char *py_host;
+    char *py_name;
+    file_stat py_st;
+    uint8_t py_hash[16];
     /* Filled in by the layout. */
     uint64_t len;       /* the record's payload length */
     uint8_t width;      /* bytes given to that length's varuint */
