@@ -638,10 +638,10 @@ static int load_root(loader *L) {
 }
 
 /* libyaml reports undecodable input by byte offset only. */
-static void offset_to_pos(const char *text, size_t offset, src_pos *p) {
+static void offset_to_pos(const char *text, size_t len, size_t offset, src_pos *p) {
     p->line = 1;
     p->col = 1;
-    for (size_t i = 0; i < offset && text[i]; i++) {
+    for (size_t i = 0; i < offset && i < len; i++) {
         if (text[i] == '\n') {
             p->line++;
             p->col = 1;
@@ -651,12 +651,12 @@ static void offset_to_pos(const char *text, size_t offset, src_pos *p) {
     }
 }
 
-static int report_yaml_error(loader *L, yaml_parser_t *parser, const char *text) {
+static int report_yaml_error(loader *L, yaml_parser_t *parser, const char *text, size_t len) {
     src_pos p = {L->m->path, (unsigned)parser->problem_mark.line + 1,
                  (unsigned)parser->problem_mark.column + 1};
     const char *problem = parser->problem ? parser->problem : "cannot parse";
     if (parser->error == YAML_READER_ERROR) {
-        offset_to_pos(text, parser->problem_offset, &p);
+        offset_to_pos(text, len, parser->problem_offset, &p);
         diag_error_at(&p, "manifest is not valid UTF-8 text (%s)", problem);
     } else if (parser->error == YAML_MEMORY_ERROR) {
         diag_error_at(&p, "out of memory while reading the manifest");
@@ -709,25 +709,21 @@ static char *read_manifest_text(const char *path, size_t *len) {
     return text;
 }
 
-int manifest_load(const char *path, const defines *defs, manifest *m) {
+int manifest_parse(const char *path, const char *text, size_t len, const defines *defs,
+                   manifest *m) {
     memset(m, 0, sizeof *m);
     m->path = xstrdup(path);
     m->dir = path_dirname_abs(path);
     m->image.align = 4;
     m->image.mpy = MPY_OFF;
     m->image.exclude = 0;
-    size_t len;
-    char *text = read_manifest_text(path, &len);
-    if (text == NULL) {
-        return -1;
-    }
     loader L = {.m = m, .defs = defs};
     yaml_parser_t parser;
     yaml_parser_initialize(&parser);
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
     int rc;
     if (!yaml_parser_load(&parser, &L.doc)) {
-        rc = report_yaml_error(&L, &parser, text);
+        rc = report_yaml_error(&L, &parser, text, len);
     } else {
         rc = load_root(&L);
         yaml_document_delete(&L.doc);
@@ -742,10 +738,21 @@ int manifest_load(const char *path, const defines *defs, manifest *m) {
             }
             yaml_document_delete(&extra);
         } else if (rc == 0) {
-            rc = report_yaml_error(&L, &parser, text);
+            rc = report_yaml_error(&L, &parser, text, len);
         }
     }
     yaml_parser_delete(&parser);
+    return rc;
+}
+
+int manifest_load(const char *path, const defines *defs, manifest *m) {
+    size_t len;
+    char *text = read_manifest_text(path, &len);
+    if (text == NULL) {
+        memset(m, 0, sizeof *m);
+        return -1;
+    }
+    int rc = manifest_parse(path, text, len, defs, m);
     free(text);
     return rc;
 }

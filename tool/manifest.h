@@ -67,6 +67,10 @@ typedef struct {
 /* Loads and checks a manifest; on any fault prints one error line and
  * returns -1. */
 int manifest_load(const char *path, const defines *defs, manifest *m);
+/* The same for manifest text already in memory; `path` names it in
+ * messages and anchors relative sources. */
+int manifest_parse(const char *path, const char *text, size_t len, const defines *defs,
+                   manifest *m);
 void manifest_free(manifest *m);
 
 /* "NAME=VALUE" from -D; -1 with an error printed when malformed. */
