@@ -59,6 +59,19 @@ static void conflict(const node *old, const char *path, bool new_is_dir, const o
     }
 }
 
+/* The directory that is to hold `path`, made with its parents as needed;
+ * NULL after a conflict. */
+static node *parent_dir(tree *t, const char *path, const origin *from) {
+    const char *slash = strrchr(path, '/');
+    if (slash == NULL) {
+        return t->root;
+    }
+    char *up = xstrndup(path, (size_t)(slash - path));
+    node *parent = tree_mkdir(t, up, from);
+    free(up);
+    return parent;
+}
+
 node *tree_mkdir(tree *t, const char *path, const origin *from) {
     if (path[0] == '\0') {
         return t->root;
@@ -71,17 +84,8 @@ node *tree_mkdir(tree *t, const char *path, const origin *from) {
         }
         return n;
     }
-    node *parent = t->root;
-    const char *slash = strrchr(path, '/');
-    if (slash != NULL) {
-        char *up = xstrndup(path, (size_t)(slash - path));
-        parent = tree_mkdir(t, up, from);
-        free(up);
-        if (parent == NULL) {
-            return NULL;
-        }
-    }
-    return new_node(t, parent, path, true, from);
+    node *parent = parent_dir(t, path, from);
+    return parent ? new_node(t, parent, path, true, from) : NULL;
 }
 
 node *tree_add_file(tree *t, const char *path, const origin *from) {
@@ -90,17 +94,8 @@ node *tree_add_file(tree *t, const char *path, const origin *from) {
         conflict(n, path, false, from);
         return NULL;
     }
-    node *parent = t->root;
-    const char *slash = strrchr(path, '/');
-    if (slash != NULL) {
-        char *up = xstrndup(path, (size_t)(slash - path));
-        parent = tree_mkdir(t, up, from);
-        free(up);
-        if (parent == NULL) {
-            return NULL;
-        }
-    }
-    return new_node(t, parent, path, false, from);
+    node *parent = parent_dir(t, path, from);
+    return parent ? new_node(t, parent, path, false, from) : NULL;
 }
 
 static int by_name(const void *a, const void *b) {
