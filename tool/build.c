@@ -58,7 +58,7 @@ static char *state_path(const char *cache, const char *output) {
 
 /* Content hashes for every source: from the state where its stat still
  * matches, else by reading it. */
-static int hash_sources(tree *t, const build_state *old, size_t *rehashed) {
+static int hash_sources(tree *t, const build_state *old) {
     for (size_t i = 0; i < t->n_nodes; i++) {
         node *n = t->all[i];
         if (n->is_dir) {
@@ -73,7 +73,6 @@ static int hash_sources(tree *t, const build_state *old, size_t *rehashed) {
             diag_error("%s: cannot read: %s", shown(n->from.shown), strerror(errno));
             return -1;
         }
-        (*rehashed)++;
     }
     return 0;
 }
@@ -247,15 +246,18 @@ int build_run(const manifest *m, const build_opts *o) {
     }
     uint8_t self[HASH_SIZE] = {0}, key[HASH_SIZE];
     hash_file("/proc/self/exe", self, NULL); /* no /proc: the version alone */
-    size_t rehashed = 0;
-    if (hash_sources(&t, &old, &rehashed) != 0) {
-        goto out;
-    }
-    image_key(&t, &lay, self, key);
+    /* Only an image this tool wrote, still as it left it, can be up to
+     * date; otherwise sources are read once, as they are copied. */
     file_stat image_st;
-    bool up_to_date = old.valid && memcmp(old.key, key, HASH_SIZE) == 0 &&
-                      file_stat_of(o->output, &image_st) == 0 &&
+    bool up_to_date = old.valid && file_stat_of(o->output, &image_st) == 0 &&
                       file_stat_equal(&image_st, &old.image);
+    if (up_to_date) {
+        if (hash_sources(&t, &old) != 0) {
+            goto out;
+        }
+        image_key(&t, &lay, self, key);
+        up_to_date = memcmp(old.key, key, HASH_SIZE) == 0;
+    }
     if (!up_to_date) {
         if (write_image(o->output, &t, &lay) != 0) {
             goto out;
