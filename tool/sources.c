@@ -200,7 +200,9 @@ static int list_dir(const walk *w, const char *host, const char *shown_src, strl
         return -1;
     }
     /* Directory order is the file system's; the image's must not be. */
-    qsort(names->v, names->n, sizeof *names->v, by_bytes);
+    if (names->n > 1) {
+        qsort(names->v, names->n, sizeof *names->v, by_bytes);
+    }
     return 0;
 }
 
@@ -211,7 +213,8 @@ static bool has_packed_mpy(walk *w, const strlist *names, const char *image_dir,
         return false;
     }
     char *mpy = xasprintf("%.*s.mpy", (int)strlen(name) - 3, name);
-    bool found = bsearch(&mpy, names->v, names->n, sizeof *names->v, by_bytes) != NULL;
+    bool found =
+        names->n > 0 && bsearch(&mpy, names->v, names->n, sizeof *names->v, by_bytes) != NULL;
     if (found) {
         char *mpy_image = path_join(image_dir, mpy);
         char *mpy_rel = path_join(rel, mpy);

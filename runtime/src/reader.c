@@ -93,9 +93,11 @@ static int fail(romfs_dir *it, const uint8_t *where, const char *why) {
     return ROMFS_E_CORRUPT;
 }
 
-/* The data of a file whose child records are [p, end): the first kind-2
- * or kind-3 record, as MicroPython takes it. */
-static int get_file_data(romfs_dir *it, const uint8_t *p, const uint8_t *end, romfs_entry *out) {
+/* The data of the file whose record starts at `rec` and whose child
+ * records are [p, end): the first kind-2 or kind-3 record, as MicroPython
+ * takes it. */
+static int get_file_data(romfs_dir *it, const uint8_t *rec_start, const uint8_t *p,
+                         const uint8_t *end, romfs_entry *out) {
     const romfs_image *img = it->image;
     while (p < end) {
         const uint8_t *rec = p;
@@ -129,7 +131,7 @@ static int get_file_data(romfs_dir *it, const uint8_t *p, const uint8_t *end, ro
         }
         p = next;
     }
-    return fail(it, end, "file has no data record");
+    return fail(it, rec_start, "file has no data record");
 }
 
 /* The next directory or file record; resolves a file's data only when
@@ -172,7 +174,7 @@ static int next_entry(romfs_dir *it, romfs_entry *out, int want_data) {
             out->size = (size_t)(next - p);
             return 1;
         }
-        return get_file_data(it, p, next, out);
+        return get_file_data(it, rec, p, next, out);
     }
     return 0;
 }
@@ -219,7 +221,7 @@ romfs_status romfs_lookup(const romfs_image *img, const char *path, size_t path_
                 return ROMFS_E_NOT_DIR;
             }
             const uint8_t *end = e.data + e.size;
-            if (get_file_data(&it, e.data, end, &e) != 1) {
+            if (get_file_data(&it, img->start + e.record_offset, e.data, end, &e) != 1) {
                 return ROMFS_E_CORRUPT;
             }
             break;
