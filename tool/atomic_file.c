@@ -1,11 +1,13 @@
 /* Where the kernel offers O_TMPFILE the temporary file has no name until
- * it is complete, so even SIGKILL cannot leave one behind; it is then
- * linked under a unique name and renamed over the target (a link cannot
- * replace an existing file). Elsewhere a mkstemp file is used and removed
- * on error or on a catchable signal. */
+ * it is complete; it is then linked as .NAME.<pid>.tmp and renamed over
+ * the target (a link cannot replace an existing file). Elsewhere it is a
+ * mkstemp file, .NAME.<pid>.XXXXXX, removed on error or on a catchable
+ * signal. Either name carries the pid, so a name that SIGKILL left behind
+ * is recognised and swept by the next commit once its process is gone. */
 #define _GNU_SOURCE
 #include "atomic_file.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -55,6 +57,33 @@ static char *dir_of(const char *target) {
     return xstrndup(target, (size_t)(slash - target));
 }
 
+/* Removes .BASE.<pid>.* files in `dir` whose process no longer exists. */
+static void sweep_stale(const char *dir, const char *base) {
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        return;
+    }
+    size_t blen = strlen(base);
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        const char *n = de->d_name;
+        if (n[0] != '.' || strncmp(n + 1, base, blen) != 0 || n[1 + blen] != '.') {
+            continue;
+        }
+        char *end;
+        long pid = strtol(n + 2 + blen, &end, 10);
+        if (end == n + 2 + blen || *end != '.' || pid <= 0 || pid == (long)getpid()) {
+            continue;
+        }
+        if (kill((pid_t)pid, 0) != 0 && errno == ESRCH) {
+            char *path = path_join(dir, n);
+            unlink(path);
+            free(path);
+        }
+    }
+    closedir(d);
+}
+
 static char *temp_name(const char *target, const char *suffix) {
     char *dir = dir_of(target);
     char *base = path_basename(target);
@@ -86,7 +115,9 @@ int atomic_open(atomic_file *f, const char *target) {
     }
 #endif
     if (f->fd < 0) {
-        f->tmp = temp_name(target, "tmpXXXXXX");
+        char suffix[40];
+        snprintf(suffix, sizeof suffix, "%ld.XXXXXX", (long)getpid());
+        f->tmp = temp_name(target, suffix);
         f->fd = mkstemp(f->tmp);
         if (f->fd >= 0) {
             set_pending(f->tmp);
@@ -105,8 +136,13 @@ int atomic_open(atomic_file *f, const char *target) {
     return 0;
 }
 
-int atomic_commit(atomic_file *f) {
+int atomic_commit(atomic_file *f, file_stat *st) {
     int rc = 0;
+    char *dir = dir_of(f->target);
+    char *base = path_basename(f->target);
+    sweep_stale(dir, base);
+    free(dir);
+    free(base);
     if (f->tmp == NULL) {
         char proc[64];
         snprintf(proc, sizeof proc, "/proc/self/fd/%d", f->fd);
@@ -123,15 +159,23 @@ int atomic_commit(atomic_file *f) {
             set_pending(f->tmp);
         }
     }
+    if (rc == 0 && rename(f->tmp, f->target) != 0) {
+        diag_error("%s: cannot write the output: %s", shown(f->target), strerror(errno));
+        rc = -1;
+    }
+    struct stat sb;
+    if (rc == 0 && st != NULL) { /* after the rename, which changes its ctime */
+        if (fstat(f->fd, &sb) == 0) {
+            file_stat_from(&sb, st);
+        } else {
+            memset(st, 0, sizeof *st);
+        }
+    }
     if (close(f->fd) != 0 && rc == 0) {
         diag_error("%s: cannot write the output: %s", shown(f->target), strerror(errno));
         rc = -1;
     }
     f->fd = -1;
-    if (rc == 0 && rename(f->tmp, f->target) != 0) {
-        diag_error("%s: cannot write the output: %s", shown(f->target), strerror(errno));
-        rc = -1;
-    }
     if (rc != 0 && f->tmp != NULL) {
         unlink(f->tmp);
     }
@@ -166,7 +210,7 @@ int atomic_write(const char *target, const void *data, size_t len) {
         atomic_abort(&f);
         return -1;
     }
-    return atomic_commit(&f);
+    return atomic_commit(&f, NULL);
 }
 
 int write_if_changed(const char *target, const void *data, size_t len) {

@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+#include "file_stat.h"
+
 typedef struct {
     int fd;
     char *target;
@@ -15,7 +17,10 @@ typedef struct {
 
 /* -1 with the error printed. */
 int atomic_open(atomic_file *f, const char *target);
-int atomic_commit(atomic_file *f);
+/* Renames the file into place. With `st`, also says what the file just
+ * put there looks like, from the descriptor, so that a file another
+ * process renames over it a moment later cannot be mistaken for it. */
+int atomic_commit(atomic_file *f, file_stat *st);
 void atomic_abort(atomic_file *f);
 
 /* The whole of `data` as `target`, atomically. */

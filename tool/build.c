@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -168,7 +169,9 @@ static int write_align_header(const char *path, const char *image, const layout 
     return rc;
 }
 
-static int write_image(const char *out, tree *t, const layout *lay) {
+/* Writes the image; `st` gets the stat of the file this build put in
+ * place, for the state to recognise it by. */
+static int write_image(const char *out, tree *t, const layout *lay, file_stat *st) {
     atomic_file f;
     if (atomic_open(&f, out) != 0) {
         return -1;
@@ -177,7 +180,7 @@ static int write_image(const char *out, tree *t, const layout *lay) {
         atomic_abort(&f);
         return -1;
     }
-    return atomic_commit(&f);
+    return atomic_commit(&f, st);
 }
 
 static void summarize(const manifest *m, const tree *t, const layout *lay, const char *out,
@@ -215,6 +218,59 @@ static int compile_python(tree *t, mpy_compiler *mpy, size_t fallbacks, const bu
     return rc;
 }
 
+/* Fails early, before the image is replaced, on a side output that could
+ * never be written: a directory in its place, or no directory to hold it. */
+static int check_writable(const char *path, const char *what) {
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        diag_error("%s: cannot write the %s: it is a directory", shown(path), what);
+        return -1;
+    }
+    char *dir = path_dirname_abs(path);
+    int rc = 0;
+    if (stat(dir, &st) != 0 || (!S_ISDIR(st.st_mode) && (errno = ENOTDIR)) ||
+        access(dir, W_OK) != 0) {
+        diag_error("%s: cannot write the %s: %s", shown(path), what, strerror(errno));
+        rc = -1;
+    }
+    free(dir);
+    return rc;
+}
+
+/* Whether `dir` exists as a writable directory or could be made: its
+ * nearest existing ancestor must be one. Nothing is created. */
+static int check_dir_usable(const char *dir) {
+    char *p = xstrdup(dir);
+    struct stat st;
+    while (stat(p, &st) != 0 && errno == ENOENT && strcmp(p, "/") != 0) {
+        char *up = path_dirname_abs(p);
+        free(p);
+        p = up;
+    }
+    int rc = 0;
+    if (stat(p, &st) != 0 || (!S_ISDIR(st.st_mode) && (errno = ENOTDIR)) ||
+        access(p, W_OK) != 0) {
+        diag_error("%s: cannot use this cache directory: %s", shown(dir), strerror(errno));
+        rc = -1;
+    }
+    free(p);
+    return rc;
+}
+
+static int check_outputs(const build_opts *o, const char *cache) {
+    int rc = check_dir_usable(cache);
+    if (rc == 0 && o->depfile != NULL) {
+        rc = check_writable(o->depfile, "depfile");
+    }
+    if (rc == 0 && o->listing != NULL) {
+        rc = check_writable(o->listing, "listing");
+    }
+    if (rc == 0 && o->align_header != NULL) {
+        rc = check_writable(o->align_header, "alignment header");
+    }
+    return rc;
+}
+
 int build_run(const manifest *m, const build_opts *o) {
     tree t;
     tree_init(&t);
@@ -231,7 +287,7 @@ int build_run(const manifest *m, const build_opts *o) {
     };
     size_t fallbacks = 0;
     int status = EXIT_INPUT;
-    if (sources_collect(m, &t, &deps, &mpy, &fallbacks) != 0 ||
+    if (check_outputs(o, cache) != 0 || sources_collect(m, &t, &deps, &mpy, &fallbacks) != 0 ||
         compile_python(&t, &mpy, fallbacks, &old, cache, o, &deps) != 0) {
         goto out;
     }
@@ -259,15 +315,10 @@ int build_run(const manifest *m, const build_opts *o) {
         up_to_date = memcmp(old.key, key, HASH_SIZE) == 0;
     }
     if (!up_to_date) {
-        if (write_image(o->output, &t, &lay) != 0) {
+        if (write_image(o->output, &t, &lay, &image_st) != 0) {
             goto out;
         }
         image_key(&t, &lay, self, key); /* from the bytes as copied */
-        if (file_stat_of(o->output, &image_st) != 0) {
-            diag_error("%s: cannot stat the image just written: %s", shown(o->output),
-                       strerror(errno));
-            goto out;
-        }
     }
     if ((o->listing != NULL && write_listing(o->output, o->listing) != 0) ||
         (o->align_header != NULL && write_align_header(o->align_header, o->output, &lay) != 0) ||

@@ -26,16 +26,11 @@ int cmd_build(int argc, char **argv) {
         OPT_JOBS
     };
     static const opt_spec specs[] = {
-        [OPT_OUTPUT] = {'o', "output", 1},
-        [OPT_DEFINE] = {'D', "define", 1},
-        [OPT_DEPFILE] = {0, "depfile", 1},
-        [OPT_CACHE_DIR] = {0, "cache-dir", 1},
-        [OPT_QUIET] = {'q', "quiet", 0},
-        [OPT_LISTING] = {0, "listing", 1},
-        [OPT_SIZE] = {0, "size", 1},
-        [OPT_ALIGN_HEADER] = {0, "align-header", 1},
-        [OPT_JOBS] = {'j', "jobs", 1},
-        {0, NULL, 0},
+        [OPT_OUTPUT] = {'o', "output", 1}, [OPT_DEFINE] = {'D', "define", 1},
+        [OPT_DEPFILE] = {0, "depfile", 1}, [OPT_CACHE_DIR] = {0, "cache-dir", 1},
+        [OPT_QUIET] = {'q', "quiet", 0},   [OPT_LISTING] = {0, "listing", 1},
+        [OPT_SIZE] = {0, "size", 1},       [OPT_ALIGN_HEADER] = {0, "align-header", 1},
+        [OPT_JOBS] = {'j', "jobs", 1},     {0, NULL, 0},
     };
     args a;
     args_init(&a, argc, argv);

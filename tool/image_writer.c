@@ -91,9 +91,17 @@ static int put_file_data(sink *s, node *n) {
         diag_error("%s: cannot read: %s", shown(n->from.shown), strerror(errno));
         return -1;
     }
+    /* The file opened must be the one the walk checked: a path swapped
+     * since for a link out of the tree would pack what the manifest
+     * never named. */
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         diag_error("%s: is no longer a regular file; build again", shown(n->from.shown));
+        close(fd);
+        return -1;
+    }
+    if ((uint64_t)st.st_dev != n->st.dev || (uint64_t)st.st_ino != n->st.ino) {
+        diag_error("%s: was replaced while it was being packed; build again", shown(n->from.shown));
         close(fd);
         return -1;
     }

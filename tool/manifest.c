@@ -1,7 +1,10 @@
-/* Loads a manifest through libyaml's document API: aliases there are
- * references to one node, never copies, so an alias bomb costs no memory;
- * the walk below only descends the fixed shape of the schema and counts
- * the nodes it visits, so it cannot be made to work without bound. */
+/* Loads a manifest in two passes. The first reads libyaml's events only:
+ * it counts values (aliases included) and refuses tags, so that a file of
+ * millions of values, or of millions of aliases to one, is turned away
+ * before anything is built for it. The second loads the document, where
+ * aliases are references to one node, never copies; the walk below only
+ * descends the fixed shape of the schema and counts the nodes it visits
+ * through aliases, so it cannot be made to work without bound either. */
 #include "manifest.h"
 
 #include <errno.h>
@@ -52,7 +55,8 @@ static yaml_node_t *node(loader *L, int id) {
 
 static int visit(loader *L, yaml_node_t *n) {
     if (++L->visits > MAX_NODE_VISITS) {
-        FAIL_AT(L, n, "manifest has more than %d values (an alias bomb?)", MAX_NODE_VISITS);
+        FAIL_AT(L, n, "manifest refers to more than %d values through its aliases",
+                MAX_NODE_VISITS);
     }
     return 0;
 }
@@ -114,6 +118,9 @@ static int check_key(loader *L, yaml_node_t *map, yaml_node_pair_t *pair, const 
         FAIL_AT(L, k, "keys in %s must be plain names, not %s", where, kind_name(k));
     }
     const char *key = (const char *)k->data.scalar.value;
+    if (strlen(key) != k->data.scalar.length) {
+        FAIL_AT(L, k, "a key in %s contains a NUL byte", where);
+    }
     const char *near = NULL;
     size_t best = 3;
     bool found = false;
@@ -581,7 +588,7 @@ static int load_files(loader *L, yaml_node_t *seq) {
 
 static int load_root(loader *L) {
     yaml_node_t *root = yaml_document_get_root_node(&L->doc);
-    if (root == NULL) {
+    if (root == NULL || is_null(root)) {
         src_pos p = {L->m->path, 1, 1};
         diag_error_at(&p, "manifest is empty (it needs 'version: 1' and 'files')");
         return -1;
@@ -604,11 +611,12 @@ static int load_root(loader *L) {
         FAIL_AT(L, root, "manifest has no 'version' (write 'version: 1')");
     }
     const char *v;
-    if (version->type != YAML_SCALAR_NODE ||
-        strcmp((const char *)version->data.scalar.value, "1")) {
+    if (version->type != YAML_SCALAR_NODE) {
+        FAIL_AT(L, version, "version must be the number 1, not %s", kind_name(version));
+    }
+    if (strcmp((const char *)version->data.scalar.value, "1") != 0) {
         FAIL_AT(L, version, "unsupported manifest version '%s' (this romfs reads version 1)",
-                version->type == YAML_SCALAR_NODE ? shown((const char *)version->data.scalar.value)
-                                                  : kind_name(version));
+                shown((const char *)version->data.scalar.value));
     }
     if (get_plain(L, version, "version", "the number 1", &v) != 0) {
         return -1;
@@ -709,6 +717,56 @@ static char *read_manifest_text(const char *path, size_t *len) {
     return text;
 }
 
+static const yaml_char_t *event_tag(const yaml_event_t *ev) {
+    switch (ev->type) {
+    case YAML_SCALAR_EVENT:
+        return ev->data.scalar.tag;
+    case YAML_SEQUENCE_START_EVENT:
+        return ev->data.sequence_start.tag;
+    case YAML_MAPPING_START_EVENT:
+        return ev->data.mapping_start.tag;
+    default:
+        return NULL;
+    }
+}
+
+/* The first pass: see the comment at the top. */
+static int prescan(loader *L, const char *text, size_t len) {
+    yaml_parser_t parser;
+    yaml_parser_initialize(&parser);
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    unsigned long values = 0;
+    int rc = 0;
+    for (;;) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&parser, &ev)) {
+            rc = report_yaml_error(L, &parser, text, len);
+            break;
+        }
+        src_pos at = {L->m->path, (unsigned)ev.start_mark.line + 1,
+                      (unsigned)ev.start_mark.column + 1};
+        const yaml_char_t *tag = event_tag(&ev);
+        bool value = ev.type == YAML_SCALAR_EVENT || ev.type == YAML_ALIAS_EVENT ||
+                     ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT;
+        bool end = ev.type == YAML_STREAM_END_EVENT;
+        if (tag != NULL) {
+            diag_error_at(&at, "YAML tags such as '%s' are not supported in a manifest",
+                          shown((const char *)tag));
+            rc = -1;
+        } else if (value && ++values > MAX_NODE_VISITS) {
+            diag_error_at(&at, "manifest has more than %d values; is this the right file?",
+                          MAX_NODE_VISITS);
+            rc = -1;
+        }
+        yaml_event_delete(&ev);
+        if (rc != 0 || end) {
+            break;
+        }
+    }
+    yaml_parser_delete(&parser);
+    return rc;
+}
+
 int manifest_parse(const char *path, const char *text, size_t len, const defines *defs,
                    manifest *m) {
     memset(m, 0, sizeof *m);
@@ -718,6 +776,9 @@ int manifest_parse(const char *path, const char *text, size_t len, const defines
     m->image.mpy = MPY_OFF;
     m->image.exclude = 0;
     loader L = {.m = m, .defs = defs};
+    if (prescan(&L, text, len) != 0) {
+        return -1;
+    }
     yaml_parser_t parser;
     yaml_parser_initialize(&parser);
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "fsutil.h"
@@ -131,6 +132,25 @@ static int add_file(walk *w, const char *host, const char *shown_src, const char
 static int walk_dir(walk *w, const char *host, const char *shown_src, const char *image_path,
                     const char *rel, const struct stat *dir_st);
 
+/* Why a symlink in a tree leads nowhere: a loop of links, or a target
+ * that does not exist. */
+static void report_broken_link(const walk *w, const char *host, const char *shown_src) {
+    int err = errno;
+    char target[PATH_MAX];
+    ssize_t n = readlink(host, target, sizeof target - 1);
+    target[n > 0 ? n : 0] = '\0';
+    if (err == ELOOP) {
+        diag_error_at(src_at(w), "%s: symlink cycle: following '%s' never reaches a file",
+                      shown(shown_src), shown(target));
+    } else if (err == ENOENT) {
+        diag_error_at(src_at(w), "%s: dangling symlink: its target '%s' does not exist",
+                      shown(shown_src), shown(target));
+    } else {
+        diag_error_at(src_at(w), "%s: symlink cannot be followed: %s", shown(shown_src),
+                      strerror(err));
+    }
+}
+
 /* One name inside a directory entry's tree. */
 static int walk_child(walk *w, const char *host, const char *shown_src, const char *image_path,
                       const char *rel, bool sibling_mpy) {
@@ -142,8 +162,7 @@ static int walk_child(walk *w, const char *host, const char *shown_src, const ch
     if (S_ISLNK(st.st_mode)) {
         char *real = realpath(host, NULL);
         if (real == NULL) {
-            diag_error_at(src_at(w), "%s: symlink cannot be followed: %s", shown(shown_src),
-                          strerror(errno));
+            report_broken_link(w, host, shown_src);
             return -1;
         }
         size_t rl = strlen(w->root_real);
@@ -275,14 +294,17 @@ static int walk_dir(walk *w, const char *host, const char *shown_src, const char
 /* Checks a dst path the manifest gives: relative, '/'-separated, no empty,
  * '.' or '..' parts, UTF-8. */
 static int check_dst(const file_entry *e, const char *dst) {
-    const src_pos *at = e->dst_pos.line ? &e->dst_pos : entry_pos(e);
+    /* Without a dst the path is the src's own name: say so, and point there. */
+    const char *what = e->dst ? "dst" : "file name";
+    const src_pos *at = e->dst ? (e->dst_pos.line ? &e->dst_pos : entry_pos(e))
+                               : (e->src_pos.line ? &e->src_pos : entry_pos(e));
     if (dst[0] == '/') {
-        diag_error_at(at, "dst '%s' must not start with '/' (it is a path inside the image)",
+        diag_error_at(at, "%s '%s' must not start with '/' (it is a path inside the image)", what,
                       shown(dst));
         return -1;
     }
     if (!utf8_valid(dst, strlen(dst))) {
-        diag_error_at(at, "dst '%s' is not valid UTF-8", shown(dst));
+        diag_error_at(at, "%s '%s' is not valid UTF-8", what, shown(dst));
         return -1;
     }
     const char *p = dst;
@@ -290,16 +312,16 @@ static int check_dst(const file_entry *e, const char *dst) {
         const char *slash = strchr(p, '/');
         size_t len = slash ? (size_t)(slash - p) : strlen(p);
         if (len == 0) {
-            diag_error_at(at, "dst '%s' has an empty path part", shown(dst));
+            diag_error_at(at, "%s '%s' has an empty path part", what, shown(dst));
             return -1;
         }
         if ((len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.')) {
-            diag_error_at(at, "dst '%s' must not contain '.' or '..' parts", shown(dst));
+            diag_error_at(at, "%s '%s' must not contain '.' or '..' parts", what, shown(dst));
             return -1;
         }
         for (size_t i = 0; i < len; i++) {
             if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f) {
-                diag_error_at(at, "dst '%s' contains a control character", shown(dst));
+                diag_error_at(at, "%s '%s' contains a control character", what, shown(dst));
                 return -1;
             }
         }

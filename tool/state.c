@@ -206,7 +206,10 @@ int state_save(const build_state *old, const char *path, const uint8_t key[HASH_
     int rc = 0;
     if (old->raw == NULL || old->raw_len != b.len || memcmp(old->raw, b.p, b.len) != 0) {
         char *dir = path_dirname_abs(path);
-        if (make_dirs(dir) != 0 || atomic_write(path, b.p, b.len) != 0) {
+        if (make_dirs(dir) != 0) {
+            diag_error("%s: cannot create the cache directory: %s", shown(dir), strerror(errno));
+            rc = -1;
+        } else if (atomic_write(path, b.p, b.len) != 0) {
             rc = -1;
         }
         free(dir);
