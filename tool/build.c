@@ -248,8 +248,7 @@ static int check_dir_usable(const char *dir) {
         p = up;
     }
     int rc = 0;
-    if (stat(p, &st) != 0 || (!S_ISDIR(st.st_mode) && (errno = ENOTDIR)) ||
-        access(p, W_OK) != 0) {
+    if (stat(p, &st) != 0 || (!S_ISDIR(st.st_mode) && (errno = ENOTDIR)) || access(p, W_OK) != 0) {
         diag_error("%s: cannot use this cache directory: %s", shown(dir), strerror(errno));
         rc = -1;
     }

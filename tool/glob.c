@@ -21,7 +21,7 @@ struct glob {
  * stand for themselves, so such names still match literally. */
 static unsigned next_char(const char **s) {
     const unsigned char *p = (const unsigned char *)*s;
-    size_t len = utf8_char_len(p, strlen(*s));
+    size_t len = utf8_char_len(p, strnlen(*s, 4));
     if (len <= 1) {
         *s += 1;
         return p[0];

@@ -96,10 +96,9 @@ static const file_entry *entry_for(const manifest *m, const char *path) {
     return best;
 }
 
-static unsigned needed_align(const check_opts *o, const char *path) {
+static unsigned needed_align(const check_opts *o, const char *path, size_t len) {
     if (o->m != NULL) {
         unsigned align = manifest_settings_for(o->m, entry_for(o->m, path), path).align;
-        size_t len = strlen(path);
         if (len > 4 && !strcmp(path + len - 4, ".mpy")) {
             /* A compiled .py took the settings of its .py path. */
             char *py = xasprintf("%.*s.py", (int)len - 4, path);
@@ -109,14 +108,16 @@ static unsigned needed_align(const check_opts *o, const char *path) {
         }
         return align;
     }
-    size_t len = strlen(path);
     return len >= 7 && !strcmp(path + len - 7, ".tflite") ? 16 : 1;
 }
 
-/* Paths seen, to report duplicate names (a reader finds only the first);
- * the map owns its keys. */
-static bool seen_before(pathmap *seen, const char *path) {
-    char *key = xstrdup(path);
+/* Names seen in each directory, to report duplicates (a reader finds only
+ * the first). Keyed by where the directory's records start and the name,
+ * not by the full path, so that memory stays linear in the image even for
+ * deep nesting. The map owns its keys. */
+static bool seen_before(pathmap *seen, const image_walk *w, const romfs_entry *e) {
+    char *key =
+        xasprintf("%zx/%.*s", w->dir_offset[w->depth - 1], (int)e->name_len, (const char *)e->name);
     if (pathmap_add(seen, key, key)) {
         return false;
     }
@@ -149,7 +150,7 @@ size_t image_check(const image_file *f, const check_opts *o, check_result *r) {
         const char *why = name_fault(&e);
         if (why != NULL) {
             fault(&c, e.record_offset, w.path, "%s", why);
-        } else if (seen_before(&seen, w.path)) {
+        } else if (seen_before(&seen, &w, &e)) {
             fault(&c, e.record_offset, w.path,
                   "duplicate name in its directory; readers see only the first");
         }
@@ -162,13 +163,12 @@ size_t image_check(const image_file *f, const check_opts *o, check_result *r) {
         if (!o->check_align) {
             continue;
         }
-        unsigned need = needed_align(o, w.path);
+        unsigned need = needed_align(o, w.path, w.path_len);
         if (need > r->max_align) {
             r->max_align = need;
         }
         if (offset % need != 0) {
-            size_t len = strlen(w.path);
-            bool model = len >= 7 && !strcmp(w.path + len - 7, ".tflite");
+            bool model = w.path_len >= 7 && !strcmp(w.path + w.path_len - 7, ".tflite");
             fault(&c, offset, w.path,
                   "data at offset %zu is %zu-byte aligned, but it needs %u-byte alignment%s",
                   offset, offset_alignment(offset), need,

@@ -10,12 +10,14 @@ static void push(image_walk *w, const romfs_entry *dir) {
         w->cap = w->cap ? w->cap * 2 : 16;
         w->stack = xrealloc(w->stack, w->cap * sizeof *w->stack);
         w->path_len_at = xrealloc(w->path_len_at, w->cap * sizeof *w->path_len_at);
+        w->dir_offset = xrealloc(w->dir_offset, w->cap * sizeof *w->dir_offset);
     }
     if (dir == NULL) {
         romfs_opendir_root(w->img, &w->stack[w->depth]);
     } else {
         romfs_opendir(w->img, dir, &w->stack[w->depth]);
     }
+    w->dir_offset[w->depth] = (size_t)(w->stack[w->depth].pos - w->img->start);
     w->path_len_at[w->depth] = w->path_len;
     w->depth++;
 }
@@ -50,6 +52,14 @@ int image_walk_next(image_walk *w, romfs_entry *e, size_t *depth_out) {
             continue;
         }
         size_t base = w->path_len_at[w->depth - 1];
+        if (e->name_len > ROMFS_PATH_MAX || base + 1 + e->name_len > ROMFS_PATH_MAX) {
+            w->fault_offset = e->record_offset;
+            w->fault = "path is longer than 4096 bytes";
+            w->path[base] = '\0';
+            w->path_len = base;
+            w->depth = 0;
+            return -1;
+        }
         size_t need = base + 1 + e->name_len + 1;
         if (need > w->path_cap) {
             w->path_cap = need * 2;
@@ -75,6 +85,7 @@ int image_walk_next(image_walk *w, romfs_entry *e, size_t *depth_out) {
 void image_walk_end(image_walk *w) {
     free(w->stack);
     free(w->path_len_at);
+    free(w->dir_offset);
     free(w->path);
     memset(w, 0, sizeof *w);
 }

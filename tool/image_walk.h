@@ -1,6 +1,8 @@
 /* Every entry of an image, depth first, with its full path: the runtime
  * reader's directory iteration with an explicit stack, so a deeply
- * nested image cannot exhaust ours. */
+ * nested image cannot exhaust ours. A path longer than ROMFS_PATH_MAX is
+ * a fault: no file system could hold it, and it bounds what a walk holds
+ * and what `ls` prints for a hostile image. */
 #ifndef ROMFS_IMAGE_WALK_H
 #define ROMFS_IMAGE_WALK_H
 
@@ -8,10 +10,13 @@
 
 #include "romfs/reader.h"
 
+enum { ROMFS_PATH_MAX = 4096 };
+
 typedef struct {
     const romfs_image *img;
     romfs_dir *stack;
     size_t *path_len_at; /* path length at each depth, to trim it on the way up */
+    size_t *dir_offset;  /* where each open directory's records start: its identity */
     size_t depth, cap;
     char *path; /* of the last entry returned; NUL-terminated */
     size_t path_len, path_cap;

@@ -27,7 +27,7 @@ static int path_width(const image_file *f) {
     romfs_entry e;
     size_t depth, widest = 4;
     while (image_walk_next(&w, &e, &depth) == 1) {
-        size_t len = strlen(w.path) + (e.type == ROMFS_TYPE_DIR);
+        size_t len = w.path_len + (e.type == ROMFS_TYPE_DIR);
         widest = len > widest ? len : widest;
     }
     image_walk_end(&w);

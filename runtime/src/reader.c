@@ -49,10 +49,10 @@ static const char *get_record(const uint8_t **p, const uint8_t *end, size_t *kin
 
 romfs_status romfs_open(romfs_image *img, const void *data, size_t len) {
     const uint8_t *start = data;
-    const uint8_t *end = start + len;
-    if (len < 4 || memcmp(start, header, sizeof header) != 0) {
-        return ROMFS_E_NOT_IMAGE;
+    if (start == NULL || len < 4 || memcmp(start, header, sizeof header) != 0) {
+        return ROMFS_E_NOT_IMAGE; /* NULL: a partition the firmware does not have */
     }
+    const uint8_t *end = start + len;
     const uint8_t *p = start;
     size_t kind;
     const uint8_t *payload_end;
