@@ -1,0 +1,106 @@
+/*
+ * libFuzzer target: manifest_parse() on arbitrary bytes, with a few -D
+ * definitions for ${NAME} to expand, then manifest_free(). A manifest that
+ * loads is also asked for the settings of a few paths, which runs every
+ * rule's compiled glob: a pattern that compiles must also match safely.
+ *
+ * No files are touched: manifest_parse reads only the text it is given
+ * (the path is used in messages and, through getcwd, for the manifest's
+ * directory).
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "manifest.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(real_stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);          \
+            abort();                                                                               \
+        }                                                                                          \
+    } while (0)
+
+static FILE *real_stderr;
+static defines defs;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv) {
+    (void)argc;
+    (void)argv;
+    real_stderr = stderr;
+    /* BUILD and SOURCE as romfs_add_image() always passes them; EMPTY and
+     * a value holding '$' and '}' to expand into awkward places; the last
+     * -D of a name wins, so NAME is defined twice. */
+    static const char *const d[] = {
+        "BUILD=/tmp/build", "SOURCE=/src/app",   "EMPTY=", "NAME=first", "NAME=lib/**/x",
+        "DOLLAR=${X}$$}",   "_under_9=[a-z]*.py"};
+    for (size_t i = 0; i < sizeof d / sizeof d[0]; i++) {
+        if (defines_add(&defs, d[i]) != 0) {
+            abort();
+        }
+    }
+    /* Nearly every input is a bad manifest with one error line; see
+     * fuzz_inspect.c for why only the stdio stream is swapped. */
+    const char *verbose = getenv("ROMFS_FUZZ_VERBOSE");
+    if (verbose == NULL || strcmp(verbose, "1") != 0) {
+        FILE *devnull = fopen("/dev/null", "w");
+        if (devnull == NULL) {
+            abort();
+        }
+        stderr = devnull;
+    }
+    return 0;
+}
+
+static int power_of_two(unsigned a) {
+    return a >= 1 && a <= 4096 && (a & (a - 1)) == 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    /* Not NUL-terminated, and exactly its size: manifest_parse takes a
+     * length and must not read past it. */
+    char *text = malloc(size ? size : 1);
+    if (text == NULL) {
+        return 0;
+    }
+    if (size > 0) {
+        memcpy(text, data, size);
+    }
+    manifest m;
+    int rc = manifest_parse("fuzz/manifest.yaml", text, size, &defs, &m);
+    CHECK(rc == 0 || rc == -1);
+    if (rc == 0) {
+        CHECK(power_of_two(m.image.align));
+        CHECK(m.n_files == 0 || m.files != NULL);
+        for (size_t i = 0; i < m.n_rules; i++) {
+            CHECK(m.rules[i].glob != NULL && m.rules[i].pattern != NULL);
+            CHECK(m.rules[i].set.align == 0 || power_of_two(m.rules[i].set.align));
+        }
+        for (size_t i = 0; i < m.n_files; i++) {
+            CHECK(m.files[i].src != NULL);
+            for (size_t j = 0; j < m.files[i].n_exclude; j++) {
+                CHECK(m.files[i].exclude_globs[j] != NULL);
+            }
+        }
+        static const char *const paths[] = {"model.tflite", "lib/app/main.py", "a/b/c/d.bin", "x",
+                                            "\xc3\xbc/[x]/*.txt"};
+        for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+            settings s = manifest_settings_for(&m, m.n_files ? &m.files[0] : NULL, paths[i]);
+            CHECK(power_of_two(s.align));
+        }
+        for (size_t i = 0; i < m.n_files; i++) {
+            for (size_t j = 0; j < m.files[i].n_exclude; j++) {
+                glob_match(m.files[i].exclude_globs[j], "dir/sub/file.tmp");
+            }
+        }
+    }
+    manifest_free(&m);
+    free(text);
+    return 0;
+}
