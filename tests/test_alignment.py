@@ -3,23 +3,13 @@ independent reader, not with `romfs ls`) is a multiple of the alignment
 the manifest asks for; the image size is even; padding stays within a
 small bound; and the precedence rules of MANIFEST.md hold (built-in <
 image < rules in order < the entry's own keys)."""
-import json
 import os
 import random
 import unittest
 
 from romfs_testlib import reference_writer, trees
 from romfs_testlib.image_reader import parse
-from romfs_testlib.tool import ScratchTestCase, run
-
-
-def q(s):
-    return json.dumps(os.fspath(s), ensure_ascii=False)
-
-
-def readb(path):
-    with open(path, "rb") as f:
-        return f.read()
+from romfs_testlib.tool import ScratchTestCase, run, readb, yaml_str as q
 
 
 def padding_bound(aligns):

@@ -3,7 +3,6 @@ different orders (different readdir order and inodes) with different
 mtimes and permissions, built from different working directories with
 relative and absolute manifest paths, under different locale, time zone
 and umask, gives identical image bytes."""
-import json
 import os
 import random
 import shutil
@@ -12,16 +11,7 @@ import unittest
 
 from romfs_testlib import trees
 from romfs_testlib.image_reader import parse
-from romfs_testlib.tool import ScratchTestCase, run
-
-
-def q(s):
-    return json.dumps(os.fspath(s), ensure_ascii=False)
-
-
-def readb(path):
-    with open(path, "rb") as f:
-        return f.read()
+from romfs_testlib.tool import ScratchTestCase, run, readb, yaml_str as q
 
 
 def the_tree():

@@ -9,26 +9,13 @@ import resource
 import subprocess
 import unittest
 
-from romfs_testlib.tool import ROMFS, ScratchTestCase
+from romfs_testlib.tool import ROMFS, ScratchTestCase, ASAN_BUILT
 
 SENTINEL = b"\xd2\xcd\x31\x00"   # an "old" image that a failed build must not touch
 TIMEOUT = 20                     # seconds; expiry fails the test
 MEM_LIMIT = 512 << 20            # address space for the tool (not under ASan)
 
 
-def _asan_built():
-    """ASan reserves terabytes of shadow memory, so no RLIMIT_AS (nor
-    RLIMIT_DATA) can be put on a sanitized binary."""
-    try:
-        with open(ROMFS, "rb") as f:
-            if b"__asan_init" in f.read():
-                return True
-    except OSError:
-        pass
-    return False
-
-
-ASAN = _asan_built()
 
 
 def _limit_memory():
@@ -44,7 +31,7 @@ def run_bounded(*args, cwd, as_user=None):
     try:
         proc = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               stdin=subprocess.DEVNULL, timeout=TIMEOUT,
-                              preexec_fn=None if ASAN else _limit_memory)
+                              preexec_fn=None if ASAN_BUILT else _limit_memory)
     except subprocess.TimeoutExpired:
         raise AssertionError(f"romfs {' '.join(map(str, args))}: still running after "
                              f"{TIMEOUT} s") from None

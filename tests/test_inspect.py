@@ -11,16 +11,7 @@ import unittest
 from romfs_testlib import reference_writer, trees
 from romfs_testlib.image_reader import (ImageError, dir_record, encode_varuint, file_record,
                                         image, name_field, parse, record)
-from romfs_testlib.tool import ScratchTestCase, run
-
-
-def q(s):
-    return json.dumps(os.fspath(s), ensure_ascii=False)
-
-
-def readb(path):
-    with open(path, "rb") as f:
-        return f.read()
+from romfs_testlib.tool import ScratchTestCase, run, readb, yaml_str as q
 
 
 def inspect_tree():

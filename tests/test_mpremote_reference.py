@@ -4,25 +4,15 @@
 exactly what `mpremote romfs build DIR` writes (the reference writer). A
 .tflite keeps its built-in 16-byte alignment unless a rule sets align 1,
 which gives the reference bytes again."""
-import json
 import os
 import random
 import unittest
 
 from romfs_testlib import reference_writer, trees
 from romfs_testlib.image_reader import parse
-from romfs_testlib.tool import ScratchTestCase, run
+from romfs_testlib.tool import ScratchTestCase, run, readb, yaml_str as q
 
 NO_TFLITE_EXTS = ("", ".txt", ".bin", ".py", ".json", ".mpy", ".tfl", ".tflite.bak")
-
-
-def q(s):
-    return json.dumps(os.fspath(s), ensure_ascii=False)
-
-
-def readb(path):
-    with open(path, "rb") as f:
-        return f.read()
 
 
 def sort_edge_tree():

@@ -19,47 +19,12 @@ import tempfile
 import time
 import unittest
 
-from romfs_testlib.tool import BINARY_DIR, ROMFS, SOURCE_DIR, TMP_ROOT, ScratchTestCase
+from romfs_testlib.fs_hook import HOOK, hook_env
+from romfs_testlib.tool import ROMFS, TMP_ROOT, ScratchTestCase, ASAN_BUILT
 from romfs_testlib.trees import read_tree
 
 TIMEOUT = 60  # seconds, for one romfs run; expiry fails the test
 KILLS = 30
-
-
-def _asan_built():
-    try:
-        with open(ROMFS, "rb") as f:
-            return b"__asan_init" in f.read()
-    except OSError:
-        return False
-
-
-ASAN = _asan_built()
-
-
-def find_hook():
-    candidates = [os.environ.get("ROMFS_FS_HOOK", "")]
-    for build in (BINARY_DIR, os.path.join(SOURCE_DIR, "build")):
-        candidates.append(os.path.join(build, "tests", "hooks", "fs_hook.so"))
-    for c in candidates:
-        if c and os.path.isfile(c):
-            return os.path.abspath(c)
-    return None
-
-
-HOOK = find_hook()
-
-
-def hook_env(call, pattern, action, n=1, log=None, **extra):
-    env = {"LD_PRELOAD": HOOK, "ROMFS_HOOK_CALL": call, "ROMFS_HOOK_PATH": pattern,
-           "ROMFS_HOOK_ACTION": action, "ROMFS_HOOK_N": str(n)}
-    if log is not None:
-        env["ROMFS_HOOK_LOG"] = log
-    if ASAN:
-        opts = os.environ.get("ASAN_OPTIONS", "")
-        env["ASAN_OPTIONS"] = (opts + ":" if opts else "") + "verify_asan_link_order=0"
-    env.update(extra)
-    return env
 
 
 def full_env(env):

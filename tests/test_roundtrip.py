@@ -2,23 +2,13 @@
 (a manifest with one directory entry) extracts back to exactly the
 source; `romfs cat` of every file gives its bytes; the independent reader
 sees exactly the source tree."""
-import json
 import os
 import random
 import unittest
 
 from romfs_testlib import trees
 from romfs_testlib.image_reader import parse
-from romfs_testlib.tool import ScratchTestCase, run
-
-
-def readb(path):
-    with open(path, "rb") as f:
-        return f.read()
-
-
-def q(s):
-    return json.dumps(os.fspath(s), ensure_ascii=False)
+from romfs_testlib.tool import ScratchTestCase, run, readb, yaml_str as q
 
 
 class RoundTrip(ScratchTestCase):

@@ -1,4 +1,5 @@
 """Running the romfs binary under test, and scratch directories."""
+import json
 import os
 import shutil
 import subprocess
@@ -52,3 +53,28 @@ class ScratchTestCase(unittest.TestCase):
     def read(self, rel):
         with open(self.path(rel), "rb") as f:
             return f.read()
+
+
+def readb(path):
+    """The bytes of a file."""
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def yaml_str(s):
+    """`s` (a str or path) as a double-quoted YAML scalar: JSON strings are."""
+    return json.dumps(os.fspath(s), ensure_ascii=False)
+
+
+def _asan_built():
+    """Whether the binary under test is built with AddressSanitizer, which
+    reserves terabytes of shadow memory (so no RLIMIT_AS or RLIMIT_DATA can
+    be put on it) and must come first among preloaded libraries."""
+    try:
+        with open(ROMFS, "rb") as f:
+            return b"__asan_init" in f.read()
+    except OSError:
+        return False
+
+
+ASAN_BUILT = _asan_built()
