@@ -60,13 +60,16 @@ static int check_name(const walk *w, const char *shown_path, const char *name) {
     return 0;
 }
 
-static bool excluded(walk *w, const char *image_path, const char *rel) {
+/* The settings of `image_path` (`rel` inside the entry's directory), and
+ * whether they leave it out. */
+static bool excluded(walk *w, const char *image_path, const char *rel, settings *s) {
+    *s = manifest_settings_for(w->m, w->e, image_path);
     for (size_t i = 0; i < w->e->n_exclude; i++) {
         if (glob_match(w->e->exclude_globs[i], rel)) {
             return true;
         }
     }
-    return manifest_settings_for(w->m, w->e, image_path).exclude == 1;
+    return s->exclude == 1;
 }
 
 static bool ends_with(const char *s, const char *suffix) {
@@ -100,10 +103,9 @@ static int wants_compile(walk *w, const char *image_path, const settings *s, boo
 }
 
 static int add_file(walk *w, const char *host, const char *shown_src, const char *image_path,
-                    const struct stat *st, bool sibling_mpy) {
-    settings s = manifest_settings_for(w->m, w->e, image_path);
+                    const struct stat *st, const settings *s, bool sibling_mpy) {
     bool compile;
-    if (wants_compile(w, image_path, &s, sibling_mpy, &compile) != 0) {
+    if (wants_compile(w, image_path, s, sibling_mpy, &compile) != 0) {
         return -1;
     }
     char *lands_at = compile ? xasprintf("%.*s.mpy", (int)strlen(image_path) - 3, image_path)
@@ -114,8 +116,8 @@ static int add_file(walk *w, const char *host, const char *shown_src, const char
     if (n == NULL) {
         return -1;
     }
-    n->align = s.align;
-    n->mpy = s.mpy;
+    n->align = s->align;
+    n->mpy = s->mpy;
     if (compile) {
         n->py_host = xstrdup(host);
         n->py_name = xstrdup(image_path);
@@ -153,7 +155,7 @@ static void report_broken_link(const walk *w, const char *host, const char *show
 
 /* One name inside a directory entry's tree. */
 static int walk_child(walk *w, const char *host, const char *shown_src, const char *image_path,
-                      const char *rel, bool sibling_mpy) {
+                      const char *rel, const settings *s, bool sibling_mpy) {
     struct stat st;
     if (lstat(host, &st) != 0) {
         diag_error_at(src_at(w), "%s: cannot read: %s", shown(shown_src), strerror(errno));
@@ -186,7 +188,7 @@ static int walk_child(walk *w, const char *host, const char *shown_src, const ch
         return walk_dir(w, host, shown_src, image_path, rel, &st);
     }
     if (S_ISREG(st.st_mode)) {
-        return add_file(w, host, shown_src, image_path, &st, sibling_mpy);
+        return add_file(w, host, shown_src, image_path, &st, s, sibling_mpy);
     }
     /* Reading a FIFO would block and a device has no fixed contents. */
     diag_warn_at(src_at(w), "%s: not a regular file or directory; skipped", shown(shown_src));
@@ -237,7 +239,8 @@ static bool has_packed_mpy(walk *w, const strlist *names, const char *image_dir,
     if (found) {
         char *mpy_image = path_join(image_dir, mpy);
         char *mpy_rel = path_join(rel, mpy);
-        found = !excluded(w, mpy_image, mpy_rel);
+        settings s;
+        found = !excluded(w, mpy_image, mpy_rel, &s);
         free(mpy_image);
         free(mpy_rel);
     }
@@ -269,6 +272,7 @@ static int walk_dir(walk *w, const char *host, const char *shown_src, const char
     w->stack[w->depth].shown = shown_src;
     w->depth++;
     int rc = 0;
+    settings s;
     for (size_t i = 0; i < names.n && rc == 0; i++) {
         const char *name = names.v[i];
         char *child_shown = path_join(shown_src, name);
@@ -276,9 +280,9 @@ static int walk_dir(walk *w, const char *host, const char *shown_src, const char
         char *child_image = path_join(image_path, name);
         if (check_name(w, child_shown, name) != 0) {
             rc = -1;
-        } else if (!excluded(w, child_image, child_rel)) {
+        } else if (!excluded(w, child_image, child_rel, &s)) {
             char *child_host = path_join(host, name);
-            rc = walk_child(w, child_host, child_shown, child_image, child_rel,
+            rc = walk_child(w, child_host, child_shown, child_image, child_rel, &s,
                             has_packed_mpy(w, &names, image_path, rel, name));
             free(child_host);
         }
@@ -390,12 +394,13 @@ static int collect_entry(const manifest *m, const file_entry *e, tree *t, strlis
     if (dst == NULL) {
         goto out;
     }
-    if (dst[0] != '\0' && manifest_settings_for(m, e, dst).exclude == 1) {
+    settings s = manifest_settings_for(m, e, dst);
+    if (dst[0] != '\0' && s.exclude == 1) {
         rc = 0; /* excluded as a whole, by a rule or its own exclude: true */
         goto out;
     }
     if (S_ISREG(st.st_mode)) {
-        rc = add_file(&w, host, e->src, dst, &st, false);
+        rc = add_file(&w, host, e->src, dst, &st, &s, false);
         goto out;
     }
     w.root_real = realpath(host, NULL);
