@@ -129,6 +129,16 @@ class ManifestErrors(ScratchTestCase):
             """,
             "romfs: error: m.yaml:1:1: manifest has no 'version' (write 'version: 1')")
 
+    def test_version_that_is_not_a_number_and_an_empty_document(self):
+        self.expect_failure(
+            """\
+            version: [1]
+            files: []
+            """,
+            "romfs: error: m.yaml:1:10: version must be the number 1, not a list")
+        self.expect_failure("---\n", "romfs: error: m.yaml:1:1: manifest is empty (it needs "
+                                      "'version: 1' and 'files')")
+
     def test_missing_src(self):
         self.expect_failure(
             """\
@@ -360,6 +370,28 @@ class ImageErrors(ScratchTestCase):
         self.expect("t.img", self.good[:-5],
                     f"romfs: error: t.img: offset 0x3: truncated image: its length runs past the "
                     f"end of the file ({len(self.good) - 5} bytes)")
+
+    def test_path_longer_than_any_file_system_takes(self):
+        """2,100 nested directories named "d": a 4,200-byte path, a fault,
+        so that neither a walk nor ls output can grow without bound."""
+        def varuint(v):
+            out = [v & 0x7f]
+            v >>= 7
+            while v:
+                out.insert(0, 0x80 | (v & 0x7f))
+                v >>= 7
+            return bytes(out)
+        inner = b""
+        for _ in range(2100):
+            payload = b"\x01d" + inner
+            inner = b"\x04" + varuint(len(payload)) + payload
+        length = varuint(len(inner))
+        pad = b"\x80" if (3 + len(length) + len(inner)) % 2 else b""
+        self.write("deep.img", b"\xd2\xcd\x31" + pad + length + inner)
+        proc = run("verify", "deep.img", cwd=self.tmp, check=1)
+        self.assertEqual(len(proc.stderr.splitlines()), 1)
+        self.assertRegex(proc.stderr, r"^romfs: error: deep\.img: offset 0x[0-9a-f]+: "
+                                      r"(d/)+d.*: path is longer than 4096 bytes\n$")
 
     def test_record_past_its_parent(self):
         bad = bytearray(self.good)
