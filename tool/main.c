@@ -11,7 +11,8 @@
 static const char usage[] =
     "usage: romfs COMMAND [ARGS]\n"
     "\n"
-    "  build MANIFEST -o IMAGE [-D NAME=VALUE]... [--depfile FILE] [--cache-dir DIR] [--quiet]\n"
+    "  build MANIFEST -o IMAGE [-D NAME=VALUE]... [--depfile FILE] [--cache-dir DIR]\n"
+    "        [--jobs N] [--size SIZE] [--listing FILE] [--align-header FILE] [--quiet]\n"
     "                          pack the files a manifest names into an image\n"
     "  pack-dir DIR -o IMAGE [--align N]\n"
     "                          pack a directory tree (--align 1: as mpremote romfs build)\n"
