@@ -24,10 +24,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from pack_vs_cat import build_romfs, timed  # noqa: E402
 
 # The stand-in compiler, in C so that each call costs one process start
 # and the delay, as close to "a compiler that takes 20 ms" as a process
@@ -64,17 +66,6 @@ int main(int argc, char **argv) {
 """
 
 
-def find_romfs(path):
-    if path:
-        return path
-    build = os.path.join(REPO, "build-bench")
-    subprocess.run(["cmake", "-S", REPO, "-B", build, "-G", "Ninja",
-                    "-DCMAKE_BUILD_TYPE=Release", "-DROMFS_BUILD_TESTS=OFF"],
-                   check=True, stdout=subprocess.DEVNULL)
-    subprocess.run(["cmake", "--build", build], check=True, stdout=subprocess.DEVNULL)
-    return os.path.join(build, "tool", "romfs")
-
-
 def make_tree(root, n, seed):
     rng = random.Random(seed)
     words = ["value", "count", "sensor", "frame", "model", "label", "result", "index"]
@@ -89,12 +80,6 @@ def make_tree(root, n, seed):
             size += len(line)
         with open(os.path.join(d, f"mod{i}.py"), "w") as f:
             f.write("".join(lines))
-
-
-def timed(cmd, env):
-    t = time.perf_counter()
-    subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    return time.perf_counter() - t
 
 
 def calls(log):
@@ -114,7 +99,7 @@ def main():
     ap.add_argument("--files", type=int, default=400)
     ap.add_argument("--delay", type=float, default=0.02)
     args = ap.parse_args()
-    romfs = find_romfs(args.romfs)
+    romfs = args.romfs or build_romfs()
     if os.path.realpath(args.data).startswith(REPO + os.sep):
         sys.exit("--data must be outside the source tree")
     shutil.rmtree(args.data, ignore_errors=True)

@@ -5,6 +5,7 @@ import subprocess
 import textwrap
 import unittest
 
+from romfs_testlib.image_reader import encode_varuint
 from romfs_testlib.tool import ROMFS, ScratchTestCase, run
 
 SENTINEL = b"\xd2\xcd\x31\x00"  # an "old" image that a failed build must not touch
@@ -374,18 +375,11 @@ class ImageErrors(ScratchTestCase):
     def test_path_longer_than_any_file_system_takes(self):
         """2,100 nested directories named "d": a 4,200-byte path, a fault,
         so that neither a walk nor ls output can grow without bound."""
-        def varuint(v):
-            out = [v & 0x7f]
-            v >>= 7
-            while v:
-                out.insert(0, 0x80 | (v & 0x7f))
-                v >>= 7
-            return bytes(out)
         inner = b""
         for _ in range(2100):
             payload = b"\x01d" + inner
-            inner = b"\x04" + varuint(len(payload)) + payload
-        length = varuint(len(inner))
+            inner = b"\x04" + encode_varuint(len(payload)) + payload
+        length = encode_varuint(len(inner))
         pad = b"\x80" if (3 + len(length) + len(inner)) % 2 else b""
         self.write("deep.img", b"\xd2\xcd\x31" + pad + length + inner)
         proc = run("verify", "deep.img", cwd=self.tmp, check=1)
