@@ -110,3 +110,8 @@ int make_dirs(const char *path) {
     free(p);
     return 0;
 }
+
+bool path_has_suffix(const char *path, size_t len, const char *suffix) {
+    size_t n = strlen(suffix);
+    return len >= n && memcmp(path + len - n, suffix, n) == 0;
+}

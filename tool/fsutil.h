@@ -19,6 +19,9 @@ char *path_basename(const char *path);
 /* Writes all of buf; -1 with errno on failure. */
 int write_all(int fd, const void *buf, size_t len);
 
+/* Whether the first `len` bytes of `path` end in `suffix`. */
+bool path_has_suffix(const char *path, size_t len, const char *suffix);
+
 /* mkdir -p: `path` and its missing parents. -1 with errno on failure. */
 int make_dirs(const char *path);
 

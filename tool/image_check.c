@@ -99,7 +99,7 @@ static const file_entry *entry_for(const manifest *m, const char *path) {
 static unsigned needed_align(const check_opts *o, const char *path, size_t len) {
     if (o->m != NULL) {
         unsigned align = manifest_settings_for(o->m, entry_for(o->m, path), path).align;
-        if (len > 4 && !strcmp(path + len - 4, ".mpy")) {
+        if (path_has_suffix(path, len, ".mpy")) {
             /* A compiled .py took the settings of its .py path. */
             char *py = xasprintf("%.*s.py", (int)len - 4, path);
             unsigned as_py = manifest_settings_for(o->m, entry_for(o->m, py), py).align;
@@ -108,7 +108,8 @@ static unsigned needed_align(const check_opts *o, const char *path, size_t len) 
         }
         return align;
     }
-    return len >= 7 && !strcmp(path + len - 7, ".tflite") ? 16 : 1;
+    unsigned model = manifest_model_align(path, TARGET_NONE);
+    return model != 0 ? model : 1;
 }
 
 /* Names seen in each directory, to report duplicates (a reader finds only
@@ -168,7 +169,7 @@ size_t image_check(const image_file *f, const check_opts *o, check_result *r) {
             r->max_align = need;
         }
         if (offset % need != 0) {
-            bool model = w.path_len >= 7 && !strcmp(w.path + w.path_len - 7, ".tflite");
+            bool model = manifest_model_align(w.path, TARGET_NONE) != 0;
             fault(&c, offset, w.path,
                   "data at offset %zu is %zu-byte aligned, but it needs %u-byte alignment%s",
                   offset, offset_alignment(offset), need,

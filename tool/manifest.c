@@ -886,13 +886,20 @@ static void apply(settings *s, const settings *layer) {
     }
 }
 
+unsigned manifest_model_align(const char *path, int target) {
+    if (!path_has_suffix(path, strlen(path), ".tflite")) {
+        return 0;
+    }
+    return target == TARGET_N6 ? 32 : 16;
+}
+
 settings manifest_settings_for(const manifest *m, const file_entry *entry, const char *path) {
     settings s = m->image;
-    size_t len = strlen(path);
-    /* Models are read in place by runtimes that check their alignment;
-     * image.align is the default for everything else (MANIFEST.md). */
-    if (len >= 7 && !strcmp(path + len - 7, ".tflite")) {
-        s.align = m->target == TARGET_N6 ? 32 : 16;
+    /* The built-in beats image.align, which is the default for everything
+     * else (MANIFEST.md). */
+    unsigned model = manifest_model_align(path, m->target);
+    if (model != 0) {
+        s.align = model;
     }
     for (size_t i = 0; i < m->n_rules; i++) {
         if (glob_match(m->rules[i].glob, path)) {

@@ -83,6 +83,11 @@ const char *defines_get(const defines *d, const char *name, size_t len);
  * 8M. NULL on success, else what is wrong. */
 const char *parse_size(const char *s, uint64_t *out);
 
+/* The built-in alignment of a model (`*.tflite`: 16, 32 for target n6) at
+ * `path`, or 0 when it is not one: runtimes read models in place and
+ * check their alignment. */
+unsigned manifest_model_align(const char *path, int target);
+
 /* The alignment a file needs at `path` (its path inside the image):
  * built-ins < image < rules < `entry` (may be NULL). */
 settings manifest_settings_for(const manifest *m, const file_entry *entry, const char *path);

@@ -72,18 +72,14 @@ static bool excluded(walk *w, const char *image_path, const char *rel, settings 
     return s->exclude == 1;
 }
 
-static bool ends_with(const char *s, const char *suffix) {
-    size_t n = strlen(s), k = strlen(suffix);
-    return n >= k && !strcmp(s + n - k, suffix);
-}
-
 /* Whether the .py at `image_path` is to be compiled. `sibling_mpy`: a
  * .mpy of the same name is packed beside it, and then, as mpremote does,
  * the .py stays as it is. */
 static int wants_compile(walk *w, const char *image_path, const settings *s, bool sibling_mpy,
                          bool *compile) {
     *compile = false;
-    if (!ends_with(image_path, ".py") || s->mpy == MPY_OFF || sibling_mpy) {
+    if (!path_has_suffix(image_path, strlen(image_path), ".py") || s->mpy == MPY_OFF ||
+        sibling_mpy) {
         return 0;
     }
     if (mpy_compiler_find(w->mpy) != NULL) {
@@ -230,7 +226,7 @@ static int list_dir(const walk *w, const char *host, const char *shown_src, strl
 /* For "x.py" in a listed directory: is "x.mpy" beside it, and packed? */
 static bool has_packed_mpy(walk *w, const strlist *names, const char *image_dir, const char *rel,
                            const char *name) {
-    if (!ends_with(name, ".py")) {
+    if (!path_has_suffix(name, strlen(name), ".py")) {
         return false;
     }
     char *mpy = xasprintf("%.*s.mpy", (int)strlen(name) - 3, name);
