@@ -18,6 +18,7 @@
 
 #include <sanitizer/allocator_interface.h>
 
+#include "fuzz_check.h"
 #include "image_check.h"
 #include "image_file.h"
 #include "listing.h"
@@ -25,16 +26,6 @@
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(real_stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);          \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
-
-static FILE *real_stderr;
 
 /* The heap the code under test holds at its worst, counted by the
  * sanitizer's allocation hooks: a directory nested a few thousand deep

@@ -16,19 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_check.h"
 #include "romfs/reader.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* abort() rather than assert(): NDEBUG must not turn the checks off, and
- * libFuzzer saves the input of any abort. */
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);               \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
 
 enum {
     MAX_LOOKUPS = 256, /* lookups are linear each, so keep the whole run near-linear */
