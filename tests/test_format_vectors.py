@@ -181,8 +181,12 @@ class VectorMixin:
             f.write(data)
         return p
 
-    def check_tool_reads(self, data, entries, tree):
-        img = self.image_file(data)
+    def check_tool_reads(self, data, entries, tree, where=""):
+        """ls, cat, extract and verify read `data` as `entries`; the files
+        go in the scratch subdirectory `where`."""
+        if where:
+            os.makedirs(self.path(where), exist_ok=True)
+        img = self.image_file(data, os.path.join(where, "v.img"))
         listing = json.loads(run("ls", img, "--json", check=0).stdout)
         self.assertEqual(listing["size"], len(data))
         want = []
@@ -196,7 +200,7 @@ class VectorMixin:
         files = {p: v for p, v in _flat(tree).items() if v is not None}
         for path, content in files.items():
             self.assertEqual(run("cat", img, path, check=0).stdout, content, path)
-        out = self.path("out")
+        out = self.path(where, "out")
         run("extract", img, out, check=0)
         assert_same_tree(self, out, tree)
         proc = run("verify", img, check=0)
@@ -238,13 +242,7 @@ class PackableVectors(VectorMixin, ScratchTestCase):
 
     def test_tool_reads_vectors(self):
         for i, (tree, data, entries) in enumerate(self.each()):
-            sub = self.path(f"v{i}")
-            os.mkdir(sub)
-            self.tmp, saved = sub, self.tmp
-            try:
-                self.check_tool_reads(data, entries, tree)
-            finally:
-                self.tmp = saved
+            self.check_tool_reads(data, entries, tree, where=f"v{i}")
 
     def test_tflite_one_byte_pad_is_80_before_data_length(self):
         tree, data, entries = TFLITE_PAD1
@@ -262,13 +260,7 @@ class HandMadeVectors(VectorMixin, ScratchTestCase):
         for i, (name, (tree, data, entries)) in enumerate(HANDMADE.items()):
             with self.subTest(vector=name):
                 self.check_reader(data, entries, tree)
-                sub = self.path(f"v{i}")
-                os.mkdir(sub)
-                self.tmp, saved = sub, self.tmp
-                try:
-                    self.check_tool_reads(data, entries, tree)
-                finally:
-                    self.tmp = saved
+                self.check_tool_reads(data, entries, tree, where=f"v{i}")
 
     def test_verify_rejects_misaligned_tflite_in_handmade_image(self):
         # Same as tflite_aligned_by_padding_record but with a 13-byte padding
