@@ -169,7 +169,7 @@ class IncrementalBuild(ScratchTestCase):
         # Rebuild the packer with a change: the image is rebuilt.
         self.tick()
         stamp = mtime_ns_and_inode(self.image)
-        with open(os.path.join(self.romfs_src, "tool", "main.c"), "a") as f:
+        with open(os.path.join(self.romfs_src, "tool", "cli", "main.c"), "a") as f:
             f.write('\nconst char *romfs_test_rebuild_note = "rebuilt by a test";\n')
         out = self.build()
         self.assertNotEqual(mtime_ns_and_inode(self.image), stamp, "packer change: " + out)

@@ -19,10 +19,10 @@
 #include <sanitizer/allocator_interface.h>
 
 #include "fuzz_check.h"
-#include "image_check.h"
-#include "image_file.h"
-#include "listing.h"
-#include "manifest.h"
+#include "inspect/image_check.h"
+#include "inspect/image_file.h"
+#include "inspect/listing.h"
+#include "manifest/manifest.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

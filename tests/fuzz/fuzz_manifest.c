@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "fuzz_check.h"
-#include "manifest.h"
+#include "manifest/manifest.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "glob.h"
+#include "manifest/glob.h"
 
 static const struct {
     const char *pattern, *path;

@@ -1,0 +1,190 @@
+#include "inspect/image_check.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/alloc.h"
+#include "util/path.h"
+#include "inspect/image_walk.h"
+#include "util/pathmap.h"
+#include "util/utf8.h"
+
+enum { MAX_FAULT_LINES = 100 };
+
+typedef struct {
+    const image_file *f;
+    const check_opts *o;
+    check_result *r;
+} checker;
+
+static void fault(checker *c, size_t offset, const char *path, const char *fmt, ...)
+    PRINTF_LIKE(4, 5);
+
+static void fault(checker *c, size_t offset, const char *path, const char *fmt, ...) {
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    char *line;
+    if (path != NULL && path[0] != '\0') {
+        line = xasprintf("%s: offset 0x%zx: %s: %s", shown(c->f->path), offset, shown(path), msg);
+    } else {
+        line = xasprintf("%s: offset 0x%zx: %s", shown(c->f->path), offset, msg);
+    }
+    if (c->r->faults++ == 0) {
+        snprintf(c->r->first, sizeof c->r->first, "%s", line);
+    }
+    if (!c->o->quiet && c->r->faults <= MAX_FAULT_LINES) {
+        diag_error("%s", line);
+    }
+    free(line);
+}
+
+size_t offset_alignment(size_t offset) {
+    size_t a = 1;
+    while (a < ((size_t)1 << 30) && offset % (a * 2) == 0) {
+        a *= 2;
+    }
+    return a;
+}
+
+static const char *name_fault(const romfs_entry *e) {
+    const char *n = (const char *)e->name;
+    if (e->name_len == 0) {
+        return "empty name";
+    }
+    if (memchr(n, '/', e->name_len) != NULL) {
+        return "name contains '/'";
+    }
+    if (memchr(n, '\0', e->name_len) != NULL) {
+        return "name contains a NUL byte";
+    }
+    if ((e->name_len == 1 && n[0] == '.') || (e->name_len == 2 && n[0] == '.' && n[1] == '.')) {
+        return "name is '.' or '..'";
+    }
+    if (!utf8_valid(n, e->name_len)) {
+        return "name is not valid UTF-8";
+    }
+    return NULL;
+}
+
+/* The manifest entry whose dst covers `path`: the longest such dst. */
+static const file_entry *entry_for(const manifest *m, const char *path) {
+    const file_entry *best = NULL;
+    size_t best_len = 0;
+    for (size_t i = 0; i < m->n_files; i++) {
+        const file_entry *e = &m->files[i];
+        char *dst = e->dst ? xstrdup(e->dst) : path_basename(e->src);
+        size_t len = strlen(dst);
+        while (len > 0 && dst[len - 1] == '/') {
+            len--;
+        }
+        if (len == 1 && dst[0] == '.') {
+            len = 0;
+        }
+        bool covers =
+            len == 0 || (!strncmp(path, dst, len) && (path[len] == '\0' || path[len] == '/'));
+        if (covers && (best == NULL || len >= best_len)) {
+            best = e;
+            best_len = len;
+        }
+        free(dst);
+    }
+    return best;
+}
+
+static unsigned needed_align(const check_opts *o, const char *path, size_t len) {
+    if (o->m != NULL) {
+        unsigned align = manifest_settings_for(o->m, entry_for(o->m, path), path).align;
+        if (path_has_suffix(path, len, ".mpy")) {
+            /* A compiled .py took the settings of its .py path. */
+            char *py = xasprintf("%.*s.py", (int)len - 4, path);
+            unsigned as_py = manifest_settings_for(o->m, entry_for(o->m, py), py).align;
+            align = as_py > align ? as_py : align;
+            free(py);
+        }
+        return align;
+    }
+    unsigned model = manifest_model_align(path, TARGET_NONE);
+    return model != 0 ? model : 1;
+}
+
+/* Names seen in each directory, to report duplicates (a reader finds only
+ * the first). Keyed by where the directory's records start and the name,
+ * not by the full path, so that memory stays linear in the image even for
+ * deep nesting. The map owns its keys. */
+static bool seen_before(pathmap *seen, const image_walk *w, const romfs_entry *e) {
+    char *key =
+        xasprintf("%zx/%.*s", w->dir_offset[w->depth - 1], (int)e->name_len, (const char *)e->name);
+    if (pathmap_add(seen, key, key)) {
+        return false;
+    }
+    free(key);
+    return true;
+}
+
+static void forget_all(pathmap *seen) {
+    for (size_t i = 0; i < seen->n_slots; i++) {
+        free(seen->slots[i].value);
+    }
+    pathmap_free(seen);
+}
+
+size_t image_check(const image_file *f, const check_opts *o, check_result *r) {
+    memset(r, 0, sizeof *r);
+    r->max_align = 1;
+    checker c = {f, o, r};
+    if (f->img.size % 2 != 0) {
+        fault(&c, 0, NULL, "image size %zu is odd; MicroPython needs an even-sized image",
+              f->img.size);
+    }
+    image_walk w;
+    image_walk_begin(&w, &f->img);
+    pathmap seen = {0};
+    romfs_entry e;
+    size_t depth;
+    int rc;
+    while ((rc = image_walk_next(&w, &e, &depth)) == 1) {
+        const char *why = name_fault(&e);
+        if (why != NULL) {
+            fault(&c, e.record_offset, w.path, "%s", why);
+        } else if (seen_before(&seen, &w, &e)) {
+            fault(&c, e.record_offset, w.path,
+                  "duplicate name in its directory; readers see only the first");
+        }
+        if (e.type == ROMFS_TYPE_DIR) {
+            r->dirs++;
+            continue;
+        }
+        r->files++;
+        size_t offset = (size_t)(e.data - f->bytes);
+        if (!o->check_align) {
+            continue;
+        }
+        unsigned need = needed_align(o, w.path, w.path_len);
+        if (need > r->max_align) {
+            r->max_align = need;
+        }
+        if (offset % need != 0) {
+            bool model = manifest_model_align(w.path, TARGET_NONE) != 0;
+            fault(&c, offset, w.path,
+                  "data at offset %zu is %zu-byte aligned, but it needs %u-byte alignment%s",
+                  offset, offset_alignment(offset), need,
+                  o->m    ? " (from the manifest)"
+                  : model ? " (a .tflite model is read in place by the ML runtime)"
+                          : "");
+        }
+    }
+    if (rc < 0) {
+        fault(&c, w.fault_offset, w.path, "%s", w.fault);
+    }
+    if (r->faults > MAX_FAULT_LINES && !o->quiet) {
+        diag_error("%s: %zu more faults not shown", shown(f->path), r->faults - MAX_FAULT_LINES);
+    }
+    forget_all(&seen);
+    image_walk_end(&w);
+    return r->faults;
+}

@@ -1,0 +1,913 @@
+/* Loads a manifest in two passes. The first reads libyaml's events only:
+ * it counts values (aliases included) and refuses tags, so that a file of
+ * millions of values, or of millions of aliases to one, is turned away
+ * before anything is built for it. The second loads the document, where
+ * aliases are references to one node, never copies; the walk below only
+ * descends the fixed shape of the schema and counts the nodes it visits
+ * through aliases, so it cannot be made to work without bound either. */
+#include "manifest/manifest.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <yaml.h>
+
+#include "util/alloc.h"
+#include "util/path.h"
+#include "util/utf8.h"
+
+enum {
+    MAX_MANIFEST_BYTES = 16 << 20, /* real manifests are kilobytes */
+    MAX_NODE_VISITS = 1000000,
+    MAX_STRING = 4096,
+};
+
+typedef struct {
+    manifest *m;
+    yaml_document_t doc;
+    const defines *defs;
+    unsigned long visits;
+} loader;
+
+static const char *const top_keys[] = {"version", "image", "rules", "files", NULL};
+static const char *const image_keys[] = {"size", "align", "target", "mpy", "mpy_cross", NULL};
+static const char *const rule_keys[] = {"match", "align", "mpy", "exclude", NULL};
+static const char *const entry_keys[] = {"src", "dst", "exclude", "align", "mpy", NULL};
+
+static src_pos pos_of(const loader *L, const yaml_node_t *n) {
+    src_pos p = {L->m->path, (unsigned)n->start_mark.line + 1, (unsigned)n->start_mark.column + 1};
+    return p;
+}
+
+#define FAIL_AT(L, node, ...)                                                                      \
+    do {                                                                                           \
+        src_pos p_ = pos_of((L), (node));                                                          \
+        diag_error_at(&p_, __VA_ARGS__);                                                           \
+        return -1;                                                                                 \
+    } while (0)
+
+static yaml_node_t *node(loader *L, int id) {
+    return yaml_document_get_node(&L->doc, id);
+}
+
+static int visit(loader *L, yaml_node_t *n) {
+    if (++L->visits > MAX_NODE_VISITS) {
+        FAIL_AT(L, n, "manifest refers to more than %d values through its aliases",
+                MAX_NODE_VISITS);
+    }
+    return 0;
+}
+
+static const char *kind_name(const yaml_node_t *n) {
+    switch (n->type) {
+    case YAML_MAPPING_NODE:
+        return "a mapping";
+    case YAML_SEQUENCE_NODE:
+        return "a list";
+    default:
+        return "a string";
+    }
+}
+
+static bool is_null(const yaml_node_t *n) {
+    if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE) {
+        return false;
+    }
+    const char *v = (const char *)n->data.scalar.value;
+    return !strcmp(v, "") || !strcmp(v, "~") || !strcmp(v, "null") || !strcmp(v, "Null") ||
+           !strcmp(v, "NULL");
+}
+
+static size_t edit_distance(const char *a, const char *b) {
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 32 || lb > 32) {
+        return 99;
+    }
+    size_t row[33];
+    for (size_t j = 0; j <= lb; j++) {
+        row[j] = j;
+    }
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best) {
+                best = up + 1;
+            }
+            if (row[j - 1] + 1 < best) {
+                best = row[j - 1] + 1;
+            }
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+/* Checks that `key` is one of `known` and not seen before in this mapping;
+ * suggests the nearest known key for a typo. */
+static int check_key(loader *L, yaml_node_t *map, yaml_node_pair_t *pair, const char *where,
+                     const char *const *known) {
+    yaml_node_t *k = node(L, pair->key);
+    if (k->type != YAML_SCALAR_NODE) {
+        FAIL_AT(L, k, "keys in %s must be plain names, not %s", where, kind_name(k));
+    }
+    const char *key = (const char *)k->data.scalar.value;
+    if (strlen(key) != k->data.scalar.length) {
+        FAIL_AT(L, k, "a key in %s contains a NUL byte", where);
+    }
+    const char *near = NULL;
+    size_t best = 3;
+    bool found = false;
+    for (const char *const *kk = known; *kk; kk++) {
+        if (!strcmp(key, *kk)) {
+            found = true;
+            break;
+        }
+        size_t d = edit_distance(key, *kk);
+        if (d < best && d < strlen(*kk)) {
+            best = d;
+            near = *kk;
+        }
+    }
+    if (!found) {
+        char list[256] = "";
+        for (const char *const *kk = known; *kk; kk++) {
+            size_t used = strlen(list);
+            snprintf(list + used, sizeof list - used, "%s%s", used ? ", " : "", *kk);
+        }
+        if (near) {
+            FAIL_AT(L, k, "unknown key '%s' in %s (did you mean '%s'?)", shown(key), where, near);
+        }
+        FAIL_AT(L, k, "unknown key '%s' in %s (known keys: %s)", shown(key), where, list);
+    }
+    for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < pair; q++) {
+        yaml_node_t *qk = node(L, q->key);
+        if (qk->type == YAML_SCALAR_NODE && !strcmp((const char *)qk->data.scalar.value, key)) {
+            FAIL_AT(L, k, "duplicate key '%s' in %s", key, where);
+        }
+    }
+    return 0;
+}
+
+static int get_string(loader *L, yaml_node_t *n, const char *what, const char **out) {
+    if (visit(L, n) != 0) {
+        return -1;
+    }
+    if (n->type != YAML_SCALAR_NODE || is_null(n)) {
+        FAIL_AT(L, n, "%s must be a string, not %s", what,
+                n->type == YAML_SCALAR_NODE ? "empty" : kind_name(n));
+    }
+    const char *v = (const char *)n->data.scalar.value;
+    if (strlen(v) != n->data.scalar.length) {
+        FAIL_AT(L, n, "%s contains a NUL byte", what);
+    }
+    if (n->data.scalar.length > MAX_STRING) {
+        FAIL_AT(L, n, "%s is %zu bytes long; the limit is %d", what, n->data.scalar.length,
+                MAX_STRING);
+    }
+    *out = v;
+    return 0;
+}
+
+/* A plain scalar, for numbers and booleans: "1" in quotes is a string. */
+static int get_plain(loader *L, yaml_node_t *n, const char *what, const char *expect,
+                     const char **out) {
+    if (visit(L, n) != 0) {
+        return -1;
+    }
+    if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE ||
+        is_null(n)) {
+        FAIL_AT(L, n, "%s must be %s, not %s", what, expect,
+                n->type != YAML_SCALAR_NODE ? kind_name(n)
+                : is_null(n)                ? "empty"
+                                            : "a quoted string");
+    }
+    *out = (const char *)n->data.scalar.value;
+    return 0;
+}
+
+static bool parse_uint(const char *s, uint64_t *out, const char **rest) {
+    uint64_t v = 0;
+    int base = 10;
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        base = 16;
+        s += 2;
+    }
+    const char *start = s;
+    for (; *s; s++) {
+        int d;
+        if (*s >= '0' && *s <= '9') {
+            d = *s - '0';
+        } else if (base == 16 && *s >= 'a' && *s <= 'f') {
+            d = *s - 'a' + 10;
+        } else if (base == 16 && *s >= 'A' && *s <= 'F') {
+            d = *s - 'A' + 10;
+        } else {
+            break;
+        }
+        if (v > (UINT64_MAX - (uint64_t)d) / (uint64_t)base) {
+            return false;
+        }
+        v = v * (uint64_t)base + (uint64_t)d;
+    }
+    *out = v;
+    *rest = s;
+    return s > start;
+}
+
+const char *parse_size(const char *s, uint64_t *out) {
+    uint64_t v;
+    const char *rest;
+    if (!parse_uint(s, &v, &rest)) {
+        return "must be a byte count such as 131072, 0x20000, 128K or 8M";
+    }
+    unsigned shift = 0;
+    if (*rest == 'K' || *rest == 'k') {
+        shift = 10;
+    } else if (*rest == 'M' || *rest == 'm') {
+        shift = 20;
+    } else if (*rest == 'G' || *rest == 'g') {
+        shift = 30;
+    }
+    if (shift != 0) {
+        rest++;
+    }
+    if (*rest != '\0' || (shift != 0 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))) {
+        return "must be a byte count such as 131072, 0x20000, 128K or 8M";
+    }
+    if (v > (UINT64_MAX >> shift)) {
+        return "is too large";
+    }
+    if (v == 0) {
+        return "must be more than 0";
+    }
+    *out = v << shift;
+    return NULL;
+}
+
+static int get_align(loader *L, yaml_node_t *n, const char *what, unsigned *out) {
+    const char *s, *rest;
+    uint64_t v;
+    if (get_plain(L, n, what, "a power of two from 1 to 4096", &s) != 0) {
+        return -1;
+    }
+    if (!parse_uint(s, &v, &rest) || *rest != '\0' || v == 0 || v > 4096 || (v & (v - 1))) {
+        FAIL_AT(L, n, "%s must be a power of two from 1 to 4096, not '%s'", what, shown(s));
+    }
+    *out = (unsigned)v;
+    return 0;
+}
+
+/* 1 for true, 0 for false, -1 for anything else (YAML 1.2 core spellings). */
+static int bool_word(const char *s) {
+    if (!strcmp(s, "true") || !strcmp(s, "True") || !strcmp(s, "TRUE")) {
+        return 1;
+    }
+    if (!strcmp(s, "false") || !strcmp(s, "False") || !strcmp(s, "FALSE")) {
+        return 0;
+    }
+    return -1;
+}
+
+static int get_bool(loader *L, yaml_node_t *n, const char *what, int *out) {
+    const char *s;
+    if (get_plain(L, n, what, "true or false", &s) != 0) {
+        return -1;
+    }
+    if ((*out = bool_word(s)) < 0) {
+        FAIL_AT(L, n, "%s must be true or false, not '%s'", what, shown(s));
+    }
+    return 0;
+}
+
+static int get_mpy(loader *L, yaml_node_t *n, const char *what, int *out) {
+    const char *s;
+    if (get_plain(L, n, what, "true, false or auto", &s) != 0) {
+        return -1;
+    }
+    int b = bool_word(s);
+    if (b < 0 && strcmp(s, "auto") != 0) {
+        FAIL_AT(L, n, "%s must be true, false or auto, not '%s'", what, shown(s));
+    }
+    *out = b < 0 ? MPY_AUTO : b ? MPY_ON : MPY_OFF;
+    return 0;
+}
+
+const char *defines_get(const defines *d, const char *name, size_t len) {
+    for (size_t i = d->n; i-- > 0;) { /* the last -D of a name wins */
+        if (strlen(d->v[i].name) == len && !memcmp(d->v[i].name, name, len)) {
+            return d->v[i].value;
+        }
+    }
+    return NULL;
+}
+
+/* Expands ${NAME} (and $$ to $) in the string value of `n`. */
+static int get_expanded(loader *L, yaml_node_t *n, const char *what, char **out) {
+    const char *s;
+    if (get_string(L, n, what, &s) != 0) {
+        return -1;
+    }
+    size_t cap = strlen(s) + 1, len = 0;
+    char *r = xmalloc(cap);
+    for (const char *p = s; *p;) {
+        const char *piece = p;
+        size_t piece_len = 1;
+        if (p[0] == '$' && p[1] == '$') {
+            p += 2;
+        } else if (p[0] == '$' && p[1] == '{') {
+            const char *name = p + 2;
+            const char *close = strchr(name, '}');
+            size_t nlen = close ? (size_t)(close - name) : 0;
+            bool ok = close && nlen > 0 && !(name[0] >= '0' && name[0] <= '9');
+            for (size_t i = 0; ok && i < nlen; i++) {
+                char c = name[i];
+                ok = (c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                      (c >= '0' && c <= '9'));
+            }
+            src_pos at = pos_of(L, n);
+            at.col += (unsigned)(p - s) + (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE);
+            if (!ok) {
+                free(r);
+                diag_error_at(&at,
+                              "%s has a malformed variable reference (write ${NAME}, or $$ for $)",
+                              what);
+                return -1;
+            }
+            piece = defines_get(L->defs, name, nlen);
+            if (piece == NULL) {
+                free(r);
+                diag_error_at(&at, "unknown variable ${%.*s} in %s (define it with -D %.*s=VALUE)",
+                              (int)nlen, name, what, (int)nlen, name);
+                return -1;
+            }
+            piece_len = strlen(piece);
+            p = close + 1;
+        } else {
+            p++;
+        }
+        if (len + piece_len + 1 > cap) {
+            cap = (len + piece_len + 1) * 2;
+            r = xrealloc(r, cap);
+        }
+        memcpy(r + len, piece, piece_len);
+        len += piece_len;
+    }
+    r[len] = '\0';
+    if (len > MAX_STRING) {
+        free(r);
+        FAIL_AT(L, n, "%s is %zu bytes long after expanding variables; the limit is %d", what, len,
+                MAX_STRING);
+    }
+    *out = r;
+    return 0;
+}
+
+static int get_glob(loader *L, yaml_node_t *n, const char *what, char **pattern, glob **g) {
+    if (get_expanded(L, n, what, pattern) != 0) {
+        return -1;
+    }
+    const char *why;
+    *g = glob_compile(*pattern, &why);
+    if (*g == NULL) {
+        FAIL_AT(L, n, "%s '%s' %s", what, shown(*pattern), why);
+    }
+    return 0;
+}
+
+static bool key_is(loader *L, yaml_node_pair_t *pair, const char *name) {
+    return !strcmp((const char *)node(L, pair->key)->data.scalar.value, name);
+}
+
+/* The settings keys shared by rules and entries: align, mpy. */
+static int get_setting(loader *L, yaml_node_pair_t *pair, const char *where, settings *s) {
+    yaml_node_t *v = node(L, pair->value);
+    char what[64];
+    snprintf(what, sizeof what, "%s.%s", where,
+             (const char *)node(L, pair->key)->data.scalar.value);
+    if (key_is(L, pair, "align")) {
+        return get_align(L, v, what, &s->align);
+    }
+    return get_mpy(L, v, what, &s->mpy);
+}
+
+static settings unset(void) {
+    settings s = {0, MPY_UNSET, -1};
+    return s;
+}
+
+static int load_image(loader *L, yaml_node_t *map) {
+    manifest *m = L->m;
+    if (is_null(map)) {
+        return 0;
+    }
+    if (map->type != YAML_MAPPING_NODE) {
+        FAIL_AT(L, map, "image must be a mapping of settings, not %s", kind_name(map));
+    }
+    for (yaml_node_pair_t *pair = map->data.mapping.pairs.start; pair < map->data.mapping.pairs.top;
+         pair++) {
+        if (check_key(L, map, pair, "image", image_keys) != 0) {
+            return -1;
+        }
+        yaml_node_t *v = node(L, pair->value);
+        if (key_is(L, pair, "size")) {
+            const char *s;
+            if (get_plain(L, v, "image.size", "a byte count such as 128K", &s) != 0) {
+                return -1;
+            }
+            const char *why = parse_size(s, &m->capacity);
+            if (why != NULL) {
+                FAIL_AT(L, v, "image.size %s, not '%s'", why, shown(s));
+            }
+            m->has_capacity = true;
+            m->capacity_pos = pos_of(L, v);
+        } else if (key_is(L, pair, "target")) {
+            const char *s;
+            if (get_string(L, v, "image.target", &s) != 0) {
+                return -1;
+            }
+            if (strcmp(s, "n6") != 0) {
+                FAIL_AT(L, v, "unknown image.target '%s' (known targets: n6)", shown(s));
+            }
+            m->target = TARGET_N6;
+        } else if (key_is(L, pair, "mpy_cross")) {
+            if (get_expanded(L, v, "image.mpy_cross", &m->mpy_cross) != 0) {
+                return -1;
+            }
+            m->mpy_cross_pos = pos_of(L, v);
+        } else if (get_setting(L, pair, "image", &m->image) != 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int load_rules(loader *L, yaml_node_t *seq) {
+    manifest *m = L->m;
+    if (is_null(seq)) {
+        return 0;
+    }
+    if (seq->type != YAML_SEQUENCE_NODE) {
+        FAIL_AT(L, seq, "rules must be a list, not %s", kind_name(seq));
+    }
+    size_t n = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
+    m->rules = xcalloc(n, sizeof *m->rules);
+    for (yaml_node_item_t *it = seq->data.sequence.items.start; it < seq->data.sequence.items.top;
+         it++) {
+        yaml_node_t *map = node(L, *it);
+        if (visit(L, map) != 0) {
+            return -1;
+        }
+        if (map->type != YAML_MAPPING_NODE) {
+            FAIL_AT(L, map, "each rule must be a mapping with 'match', not %s", kind_name(map));
+        }
+        rule *r = &m->rules[m->n_rules++];
+        r->set = unset();
+        r->pos = pos_of(L, map);
+        for (yaml_node_pair_t *pair = map->data.mapping.pairs.start;
+             pair < map->data.mapping.pairs.top; pair++) {
+            if (check_key(L, map, pair, "a rule", rule_keys) != 0) {
+                return -1;
+            }
+            yaml_node_t *v = node(L, pair->value);
+            int rc;
+            if (key_is(L, pair, "match")) {
+                rc = get_glob(L, v, "rule match", &r->pattern, &r->glob);
+            } else if (key_is(L, pair, "exclude")) {
+                rc = get_bool(L, v, "rule.exclude", &r->set.exclude);
+            } else {
+                rc = get_setting(L, pair, "rule", &r->set);
+            }
+            if (rc != 0) {
+                return -1;
+            }
+        }
+        if (r->glob == NULL) {
+            FAIL_AT(L, map, "rule has no 'match' (the glob it applies to)");
+        }
+    }
+    return 0;
+}
+
+/* exclude in an entry: true/false, one glob, or a list of globs. */
+static int load_entry_exclude(loader *L, yaml_node_t *v, file_entry *e) {
+    if (v->type == YAML_SCALAR_NODE && v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+        bool_word((const char *)v->data.scalar.value) >= 0) {
+        return get_bool(L, v, "exclude", &e->set.exclude);
+    }
+    yaml_node_item_t one = 0;
+    yaml_node_item_t *items = &one, *top = &one + 1;
+    if (v->type == YAML_SEQUENCE_NODE) {
+        items = v->data.sequence.items.start;
+        top = v->data.sequence.items.top;
+    } else if (v->type == YAML_SCALAR_NODE) {
+        one = (yaml_node_item_t)(v - L->doc.nodes.start) + 1;
+    } else {
+        FAIL_AT(L, v, "exclude must be true, false, or a list of globs, not %s", kind_name(v));
+    }
+    size_t n = (size_t)(top - items);
+    e->exclude = xcalloc(n, sizeof *e->exclude);
+    e->exclude_globs = xcalloc(n, sizeof *e->exclude_globs);
+    e->exclude_pos = xcalloc(n, sizeof *e->exclude_pos);
+    for (yaml_node_item_t *it = items; it < top; it++) {
+        yaml_node_t *g = node(L, *it);
+        size_t i = e->n_exclude++;
+        e->exclude_pos[i] = pos_of(L, g);
+        if (get_glob(L, g, "exclude pattern", &e->exclude[i], &e->exclude_globs[i]) != 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int load_entry(loader *L, yaml_node_t *map, file_entry *e) {
+    e->set = unset();
+    e->pos = pos_of(L, map);
+    if (map->type == YAML_SCALAR_NODE && !is_null(map)) { /* "- path" is short for "- src: path" */
+        e->src_pos = e->pos;
+        return get_expanded(L, map, "src", &e->src);
+    }
+    if (map->type != YAML_MAPPING_NODE) {
+        FAIL_AT(L, map, "each entry in files must be a mapping with 'src', not %s",
+                is_null(map) ? "empty" : kind_name(map));
+    }
+    for (yaml_node_pair_t *pair = map->data.mapping.pairs.start; pair < map->data.mapping.pairs.top;
+         pair++) {
+        if (check_key(L, map, pair, "a files entry", entry_keys) != 0) {
+            return -1;
+        }
+        yaml_node_t *v = node(L, pair->value);
+        int rc;
+        if (key_is(L, pair, "src")) {
+            e->src_pos = pos_of(L, v);
+            rc = get_expanded(L, v, "src", &e->src);
+        } else if (key_is(L, pair, "dst")) {
+            e->dst_pos = pos_of(L, v);
+            if (is_null(v)) { /* "" and "." name the root; an empty `dst:` is null */
+                FAIL_AT(L, v, "dst needs a value (write \".\" for the root)");
+            }
+            rc = get_expanded(L, v, "dst", &e->dst);
+        } else if (key_is(L, pair, "exclude")) {
+            rc = load_entry_exclude(L, v, e);
+        } else {
+            rc = get_setting(L, pair, "entry", &e->set);
+        }
+        if (rc != 0) {
+            return -1;
+        }
+    }
+    if (e->src == NULL) {
+        FAIL_AT(L, map, "entry has no 'src' (the file or directory to pack)");
+    }
+    return 0;
+}
+
+static int load_files(loader *L, yaml_node_t *seq) {
+    manifest *m = L->m;
+    if (seq->type != YAML_SEQUENCE_NODE) {
+        FAIL_AT(L, seq, "files must be a list of entries, not %s",
+                is_null(seq) ? "empty" : kind_name(seq));
+    }
+    size_t n = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
+    m->files = xcalloc(n, sizeof *m->files);
+    for (yaml_node_item_t *it = seq->data.sequence.items.start; it < seq->data.sequence.items.top;
+         it++) {
+        yaml_node_t *e = node(L, *it);
+        if (visit(L, e) != 0 || load_entry(L, e, &m->files[m->n_files++]) != 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int load_root(loader *L) {
+    yaml_node_t *root = yaml_document_get_root_node(&L->doc);
+    if (root == NULL || is_null(root)) {
+        src_pos p = {L->m->path, 1, 1};
+        diag_error_at(&p, "manifest is empty (it needs 'version: 1' and 'files')");
+        return -1;
+    }
+    if (root->type != YAML_MAPPING_NODE) {
+        FAIL_AT(L, root, "manifest must be a mapping with 'version' and 'files', not %s",
+                kind_name(root));
+    }
+    yaml_node_pair_t *start = root->data.mapping.pairs.start, *top = root->data.mapping.pairs.top;
+    /* The version first: a manifest of another version is judged by its own
+     * schema, not reported for keys this one does not know. */
+    yaml_node_t *version = NULL, *files = NULL;
+    for (yaml_node_pair_t *pair = start; pair < top; pair++) {
+        yaml_node_t *k = node(L, pair->key);
+        if (k->type == YAML_SCALAR_NODE && !strcmp((const char *)k->data.scalar.value, "version")) {
+            version = node(L, pair->value);
+        }
+    }
+    if (version == NULL) {
+        FAIL_AT(L, root, "manifest has no 'version' (write 'version: 1')");
+    }
+    const char *v;
+    if (version->type != YAML_SCALAR_NODE) {
+        FAIL_AT(L, version, "version must be the number 1, not %s", kind_name(version));
+    }
+    if (strcmp((const char *)version->data.scalar.value, "1") != 0) {
+        FAIL_AT(L, version, "unsupported manifest version '%s' (this romfs reads version 1)",
+                shown((const char *)version->data.scalar.value));
+    }
+    if (get_plain(L, version, "version", "the number 1", &v) != 0) {
+        return -1;
+    }
+    for (yaml_node_pair_t *pair = start; pair < top; pair++) {
+        if (check_key(L, root, pair, "the manifest", top_keys) != 0) {
+            return -1;
+        }
+        yaml_node_t *val = node(L, pair->value);
+        int rc = 0;
+        if (key_is(L, pair, "image")) {
+            rc = load_image(L, val);
+        } else if (key_is(L, pair, "rules")) {
+            rc = load_rules(L, val);
+        } else if (key_is(L, pair, "files")) {
+            files = val;
+            rc = load_files(L, val);
+        }
+        if (rc != 0) {
+            return -1;
+        }
+    }
+    if (files == NULL) {
+        FAIL_AT(L, root, "manifest has no 'files' (the list of what goes into the image)");
+    }
+    return 0;
+}
+
+/* libyaml reports undecodable input by byte offset only. */
+static void offset_to_pos(const char *text, size_t len, size_t offset, src_pos *p) {
+    p->line = 1;
+    p->col = 1;
+    for (size_t i = 0; i < offset && i < len; i++) {
+        if (text[i] == '\n') {
+            p->line++;
+            p->col = 1;
+        } else {
+            p->col++;
+        }
+    }
+}
+
+static int report_yaml_error(loader *L, yaml_parser_t *parser, const char *text, size_t len) {
+    src_pos p = {L->m->path, (unsigned)parser->problem_mark.line + 1,
+                 (unsigned)parser->problem_mark.column + 1};
+    const char *problem = parser->problem ? parser->problem : "cannot parse";
+    if (parser->error == YAML_READER_ERROR) {
+        offset_to_pos(text, len, parser->problem_offset, &p);
+        diag_error_at(&p, "manifest is not valid UTF-8 text (%s)", problem);
+    } else if (parser->error == YAML_MEMORY_ERROR) {
+        diag_error_at(&p, "out of memory while reading the manifest");
+    } else if (parser->context) {
+        diag_error_at(&p, "YAML syntax error: %s %s", problem, parser->context);
+    } else {
+        diag_error_at(&p, "YAML syntax error: %s", problem);
+    }
+    return -1;
+}
+
+static char *read_manifest_text(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        diag_error("%s: cannot read the manifest: %s", shown(path), strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(f);
+        diag_error("%s: the manifest is a directory, not a YAML file", shown(path));
+        return NULL;
+    }
+    size_t cap = 4096, n = 0;
+    char *text = xmalloc(cap + 1);
+    size_t got;
+    while ((got = fread(text + n, 1, cap - n, f)) > 0) {
+        n += got;
+        if (n > MAX_MANIFEST_BYTES) {
+            fclose(f);
+            free(text);
+            diag_error("%s: the manifest is larger than %d MiB; is this the right file?",
+                       shown(path), MAX_MANIFEST_BYTES >> 20);
+            return NULL;
+        }
+        if (n == cap) {
+            cap *= 2;
+            text = xrealloc(text, cap + 1);
+        }
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        free(text);
+        diag_error("%s: cannot read the manifest", shown(path));
+        return NULL;
+    }
+    text[n] = '\0';
+    *len = n;
+    return text;
+}
+
+static const yaml_char_t *event_tag(const yaml_event_t *ev) {
+    switch (ev->type) {
+    case YAML_SCALAR_EVENT:
+        return ev->data.scalar.tag;
+    case YAML_SEQUENCE_START_EVENT:
+        return ev->data.sequence_start.tag;
+    case YAML_MAPPING_START_EVENT:
+        return ev->data.mapping_start.tag;
+    default:
+        return NULL;
+    }
+}
+
+/* The first pass: see the comment at the top. */
+static int prescan(loader *L, const char *text, size_t len) {
+    yaml_parser_t parser;
+    yaml_parser_initialize(&parser);
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    unsigned long values = 0;
+    int rc = 0;
+    for (;;) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&parser, &ev)) {
+            rc = report_yaml_error(L, &parser, text, len);
+            break;
+        }
+        src_pos at = {L->m->path, (unsigned)ev.start_mark.line + 1,
+                      (unsigned)ev.start_mark.column + 1};
+        const yaml_char_t *tag = event_tag(&ev);
+        bool value = ev.type == YAML_SCALAR_EVENT || ev.type == YAML_ALIAS_EVENT ||
+                     ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT;
+        bool end = ev.type == YAML_STREAM_END_EVENT;
+        if (tag != NULL) {
+            diag_error_at(&at, "YAML tags such as '%s' are not supported in a manifest",
+                          shown((const char *)tag));
+            rc = -1;
+        } else if (value && ++values > MAX_NODE_VISITS) {
+            diag_error_at(&at, "manifest has more than %d values; is this the right file?",
+                          MAX_NODE_VISITS);
+            rc = -1;
+        }
+        yaml_event_delete(&ev);
+        if (rc != 0 || end) {
+            break;
+        }
+    }
+    yaml_parser_delete(&parser);
+    return rc;
+}
+
+int manifest_parse(const char *path, const char *text, size_t len, const defines *defs,
+                   manifest *m) {
+    memset(m, 0, sizeof *m);
+    m->path = xstrdup(path);
+    m->dir = path_dirname_abs(path);
+    m->image.align = 4;
+    m->image.mpy = MPY_OFF;
+    m->image.exclude = 0;
+    loader L = {.m = m, .defs = defs};
+    if (prescan(&L, text, len) != 0) {
+        return -1;
+    }
+    yaml_parser_t parser;
+    yaml_parser_initialize(&parser);
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    int rc;
+    if (!yaml_parser_load(&parser, &L.doc)) {
+        rc = report_yaml_error(&L, &parser, text, len);
+    } else {
+        rc = load_root(&L);
+        yaml_document_delete(&L.doc);
+        /* A second document in the stream is a mistake worth naming. */
+        yaml_document_t extra;
+        if (rc == 0 && yaml_parser_load(&parser, &extra)) {
+            if (yaml_document_get_root_node(&extra) != NULL) {
+                src_pos p = {m->path, (unsigned)extra.start_mark.line + 1,
+                             (unsigned)extra.start_mark.column + 1};
+                diag_error_at(&p, "manifest holds more than one YAML document");
+                rc = -1;
+            }
+            yaml_document_delete(&extra);
+        } else if (rc == 0) {
+            rc = report_yaml_error(&L, &parser, text, len);
+        }
+    }
+    yaml_parser_delete(&parser);
+    return rc;
+}
+
+int manifest_load(const char *path, const defines *defs, manifest *m) {
+    size_t len;
+    char *text = read_manifest_text(path, &len);
+    if (text == NULL) {
+        memset(m, 0, sizeof *m);
+        return -1;
+    }
+    int rc = manifest_parse(path, text, len, defs, m);
+    free(text);
+    return rc;
+}
+
+static void free_entry(file_entry *e) {
+    free(e->src);
+    free(e->dst);
+    for (size_t i = 0; i < e->n_exclude; i++) {
+        free(e->exclude[i]);
+        glob_free(e->exclude_globs[i]);
+    }
+    free(e->exclude);
+    free(e->exclude_globs);
+    free(e->exclude_pos);
+}
+
+void manifest_free(manifest *m) {
+    for (size_t i = 0; i < m->n_rules; i++) {
+        free(m->rules[i].pattern);
+        glob_free(m->rules[i].glob);
+    }
+    free(m->rules);
+    for (size_t i = 0; i < m->n_files; i++) {
+        free_entry(&m->files[i]);
+    }
+    free(m->files);
+    free(m->mpy_cross);
+    free(m->path);
+    free(m->dir);
+    memset(m, 0, sizeof *m);
+}
+
+int defines_add(defines *d, const char *arg) {
+    const char *eq = strchr(arg, '=');
+    bool ok = eq != NULL && eq > arg && !(arg[0] >= '0' && arg[0] <= '9');
+    for (const char *c = arg; ok && c < eq; c++) {
+        ok = (*c == '_' || (*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') ||
+              (*c >= '0' && *c <= '9'));
+    }
+    if (!ok) {
+        diag_error("-D needs NAME=VALUE with NAME made of letters, digits and '_', not '%s'",
+                   shown(arg));
+        return -1;
+    }
+    VEC_RESERVE(d->v, d->n, d->cap);
+    d->v[d->n].name = xstrndup(arg, (size_t)(eq - arg));
+    d->v[d->n].value = xstrdup(eq + 1);
+    d->n++;
+    return 0;
+}
+
+void defines_free(defines *d) {
+    for (size_t i = 0; i < d->n; i++) {
+        free(d->v[i].name);
+        free(d->v[i].value);
+    }
+    free(d->v);
+    memset(d, 0, sizeof *d);
+}
+
+static void apply(settings *s, const settings *layer) {
+    if (layer->align) {
+        s->align = layer->align;
+    }
+    if (layer->mpy != MPY_UNSET) {
+        s->mpy = layer->mpy;
+    }
+    if (layer->exclude >= 0) {
+        s->exclude = layer->exclude;
+    }
+}
+
+unsigned manifest_model_align(const char *path, int target) {
+    if (!path_has_suffix(path, strlen(path), ".tflite")) {
+        return 0;
+    }
+    return target == TARGET_N6 ? 32 : 16;
+}
+
+settings manifest_settings_for(const manifest *m, const file_entry *entry, const char *path) {
+    settings s = m->image;
+    /* The built-in beats image.align, which is the default for everything
+     * else (MANIFEST.md). */
+    unsigned model = manifest_model_align(path, m->target);
+    if (model != 0) {
+        s.align = model;
+    }
+    for (size_t i = 0; i < m->n_rules; i++) {
+        if (glob_match(m->rules[i].glob, path)) {
+            apply(&s, &m->rules[i].set);
+        }
+    }
+    if (entry != NULL) {
+        apply(&s, &entry->set);
+    }
+    return s;
+}

@@ -1,0 +1,95 @@
+/* The manifest (MANIFEST.md): what goes into one image, as loaded from
+ * YAML with every value checked and every ${NAME} expanded. */
+#ifndef ROMFS_MANIFEST_H
+#define ROMFS_MANIFEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/diag.h"
+#include "manifest/glob.h"
+
+enum { MPY_UNSET = -1, MPY_OFF = 0, MPY_ON = 1, MPY_AUTO = 2 };
+enum { TARGET_NONE = 0, TARGET_N6 = 1 };
+
+/* Per-file settings as one layer (image, a rule, an entry) states them. */
+typedef struct {
+    unsigned align; /* 0: not set here */
+    int mpy;        /* MPY_UNSET or a mode */
+    int exclude;    /* -1: not set here */
+} settings;
+
+typedef struct {
+    char *pattern;
+    glob *glob;
+    settings set;
+    src_pos pos;
+} rule;
+
+typedef struct {
+    char *src;
+    char *dst; /* NULL: the default */
+    char **exclude;
+    glob **exclude_globs;
+    size_t n_exclude;
+    src_pos *exclude_pos;
+    settings set;
+    src_pos pos, src_pos, dst_pos;
+} file_entry;
+
+typedef struct {
+    char *name;
+    char *value;
+} define;
+
+typedef struct {
+    define *v;
+    size_t n, cap;
+} defines;
+
+typedef struct {
+    char *path; /* as given */
+    char *dir;  /* the directory relative sources are found from */
+    bool has_capacity;
+    uint64_t capacity;
+    src_pos capacity_pos;
+    settings image; /* image.align (always set), image.mpy */
+    int target;
+    char *mpy_cross; /* image.mpy_cross, NULL when absent */
+    src_pos mpy_cross_pos;
+    rule *rules;
+    size_t n_rules;
+    file_entry *files;
+    size_t n_files;
+} manifest;
+
+/* Loads and checks a manifest; on any fault prints one error line and
+ * returns -1. */
+int manifest_load(const char *path, const defines *defs, manifest *m);
+/* The same for manifest text already in memory; `path` names it in
+ * messages and anchors relative sources. */
+int manifest_parse(const char *path, const char *text, size_t len, const defines *defs,
+                   manifest *m);
+void manifest_free(manifest *m);
+
+/* "NAME=VALUE" from -D; -1 with an error printed when malformed. */
+int defines_add(defines *d, const char *arg);
+void defines_free(defines *d);
+/* The value of the last -D NAME=..., or NULL. */
+const char *defines_get(const defines *d, const char *name, size_t len);
+
+/* A size as the manifest and SIZE options write it: 131072, 0x20000, 128K,
+ * 8M. NULL on success, else what is wrong. */
+const char *parse_size(const char *s, uint64_t *out);
+
+/* The built-in alignment of a model (`*.tflite`: 16, 32 for target n6) at
+ * `path`, or 0 when it is not one: runtimes read models in place and
+ * check their alignment. */
+unsigned manifest_model_align(const char *path, int target);
+
+/* The alignment a file needs at `path` (its path inside the image):
+ * built-ins < image < rules < `entry` (may be NULL). */
+settings manifest_settings_for(const manifest *m, const file_entry *entry, const char *path);
+
+#endif

@@ -1,0 +1,203 @@
+/* The cache key of a compiled file covers everything its bytes depend on:
+ * the compiler's identity, its extra arguments, the -s name and the
+ * source's bytes. Moving a file changes its -s name and recompiles it
+ * alone; touching one changes nothing; a new compiler changes every key.
+ * Each entry is written under a temporary name and renamed into place, so
+ * builds sharing the cache never see half a file; the layout is computed
+ * after all compiles end, so it cannot depend on their order. */
+#include "pack/mpy_compile.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "util/alloc.h"
+#include "util/hash.h"
+#include "util/path.h"
+#include "util/proc.h"
+
+typedef struct {
+    node *n;
+    char *object; /* where the result lives in the cache */
+    char *tmp;    /* where the compiler writes it */
+    pid_t pid;
+    FILE *output;
+} job;
+
+static void compile_key(const mpy_compiler *c, const node *n, uint8_t out[HASH_SIZE]) {
+    XXH3_state_t *h = XXH3_createState();
+    if (h == NULL) {
+        diag_error("out of memory");
+        exit(EXIT_INPUT);
+    }
+    XXH3_128bits_reset(h);
+    static const char tag[] = "romfs mpy 1";
+    XXH3_128bits_update(h, tag, sizeof tag);
+    XXH3_128bits_update(h, c->identity, HASH_SIZE);
+    for (size_t i = 0; i < c->args.n; i++) {
+        XXH3_128bits_update(h, c->args.v[i], strlen(c->args.v[i]) + 1);
+    }
+    XXH3_128bits_update(h, "-s", 3);
+    XXH3_128bits_update(h, n->py_name, strlen(n->py_name) + 1);
+    XXH3_128bits_update(h, n->py_hash, HASH_SIZE);
+    XXH128_canonical_t canon;
+    XXH128_canonicalFromHash(&canon, XXH3_128bits_digest(h));
+    XXH3_freeState(h);
+    memcpy(out, canon.digest, HASH_SIZE);
+}
+
+static char *object_path(const char *cache_dir, const uint8_t key[HASH_SIZE]) {
+    char hex[2 * HASH_SIZE + 1];
+    for (size_t i = 0; i < HASH_SIZE; i++) {
+        snprintf(hex + 2 * i, 3, "%02x", key[i]);
+    }
+    return xasprintf("%s/mpy/objects/%.2s/%s.mpy", cache_dir, hex, hex + 2);
+}
+
+/* Points the node at its compiled file; false when there is none. */
+static bool adopt(node *n, const char *object) {
+    if (file_stat_of(object, &n->st) != 0) {
+        return false;
+    }
+    free(n->host);
+    n->host = xstrdup(object);
+    n->size = n->st.size;
+    return true;
+}
+
+static int start(job *j, const mpy_compiler *c, const char *cache_dir, unsigned serial) {
+    char *objects_dir = path_dirname_abs(j->object);
+    char *tmp_dir = xasprintf("%s/mpy/tmp", cache_dir);
+    if (make_dirs(objects_dir) != 0 || make_dirs(tmp_dir) != 0) {
+        diag_error("%s: cannot create the cache directory: %s", shown(cache_dir), strerror(errno));
+        free(objects_dir);
+        free(tmp_dir);
+        return -1;
+    }
+    j->tmp = xasprintf("%s/%ld.%u.mpy", tmp_dir, (long)getpid(), serial);
+    free(objects_dir);
+    free(tmp_dir);
+    size_t argc = 0;
+    char **argv = xcalloc(c->args.n + 7, sizeof *argv);
+    argv[argc++] = c->path;
+    argv[argc++] = "-o";
+    argv[argc++] = j->tmp;
+    argv[argc++] = "-s";
+    argv[argc++] = j->n->py_name;
+    for (size_t i = 0; i < c->args.n; i++) {
+        argv[argc++] = c->args.v[i];
+    }
+    argv[argc++] = j->n->py_host;
+    j->output = tmpfile();
+    j->pid = j->output ? proc_start(argv, j->output) : -1;
+    free(argv);
+    if (j->pid < 0) {
+        diag_error("cannot run %s: %s", shown(c->path), strerror(errno));
+        if (j->output != NULL) {
+            fclose(j->output);
+            j->output = NULL;
+        }
+        return -1;
+    }
+    return 0;
+}
+
+/* Takes a finished compile: its file into the cache, or its failure to
+ * the user with the compiler's own words. */
+static int finish(job *j, int status) {
+    int rc = 0;
+    if (status == 0 && rename(j->tmp, j->object) == 0 && adopt(j->n, j->object)) {
+        rc = 0;
+    } else {
+        char *text = proc_output(j->output, 16384);
+        diag_error("%s (%s in the image): mpy-cross failed%s (exit status %d)%s",
+                   shown(j->n->from.shown), shown(j->n->py_name),
+                   status == 0 ? " to write its output" : "", status, text[0] ? ":" : "");
+        for (char *line = strtok(text, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+            fprintf(stderr, "  %s\n", line);
+        }
+        free(text);
+        unlink(j->tmp);
+        rc = -1;
+    }
+    fclose(j->output);
+    j->output = NULL;
+    return rc;
+}
+
+static void progress(size_t done, size_t total, bool last) {
+    if (!diag_quiet && isatty(STDERR_FILENO)) {
+        fprintf(stderr, "\rromfs: compiled %zu/%zu%s", done, total, last ? "\n" : "");
+    }
+}
+
+int mpy_compile_all(tree *t, const mpy_compiler *c, const build_state *old, const char *cache_dir,
+                    unsigned jobs, size_t *compiled) {
+    job *todo = xcalloc(t->n_nodes, sizeof *todo);
+    size_t n_todo = 0;
+    int rc = 0;
+    for (size_t i = 0; i < t->n_nodes && rc == 0; i++) {
+        node *n = t->all[i];
+        if (n->py_host == NULL) {
+            continue;
+        }
+        const uint8_t *known = state_hash_for(old, n->py_host, &n->py_st);
+        if (known != NULL) {
+            memcpy(n->py_hash, known, HASH_SIZE);
+        } else if (hash_file(n->py_host, n->py_hash, NULL) != 0) {
+            diag_error("%s: cannot read: %s", shown(n->from.shown), strerror(errno));
+            rc = -1;
+            break;
+        }
+        uint8_t key[HASH_SIZE];
+        compile_key(c, n, key);
+        char *object = object_path(cache_dir, key);
+        if (adopt(n, object)) {
+            free(object);
+        } else {
+            todo[n_todo].n = n;
+            todo[n_todo++].object = object;
+        }
+    }
+    size_t next = 0, running = 0, done = 0;
+    bool failed = rc != 0;
+    while (!failed && next < n_todo && running < (jobs ? jobs : 1)) {
+        failed = start(&todo[next], c, cache_dir, (unsigned)next) != 0;
+        next++;
+        running += !failed;
+    }
+    while (running > 0) {
+        int status;
+        pid_t pid = proc_wait_any(&status);
+        if (pid < 0) {
+            break;
+        }
+        for (size_t i = 0; i < next; i++) {
+            if (todo[i].pid == pid && todo[i].output != NULL) {
+                running--;
+                failed |= finish(&todo[i], status) != 0;
+                progress(++done, n_todo, false);
+                break;
+            }
+        }
+        if (!failed && next < n_todo) {
+            failed = start(&todo[next], c, cache_dir, (unsigned)next) != 0;
+            next++;
+            running += !failed;
+        }
+    }
+    if (done > 0) {
+        progress(done, n_todo, true);
+    }
+    for (size_t i = 0; i < n_todo; i++) {
+        free(todo[i].object);
+        free(todo[i].tmp);
+    }
+    free(todo);
+    *compiled = done;
+    return failed ? -1 : 0;
+}

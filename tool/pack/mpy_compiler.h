@@ -1,0 +1,33 @@
+/* Which mpy-cross compiles .py files, and what it is: image.mpy_cross in
+ * the manifest, else -D ROMFS_MPY_CROSS, else mpy-cross on PATH. */
+#ifndef ROMFS_MPY_COMPILER_H
+#define ROMFS_MPY_COMPILER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "util/hash.h"
+#include "manifest/manifest.h"
+#include "util/strlist.h"
+
+typedef struct {
+    /* Inputs. */
+    const char *spec;      /* "path [args...]", or NULL for mpy-cross on PATH */
+    const char *spec_from; /* where spec came from, for messages */
+    const char *base_dir;  /* relative paths in spec are relative to this */
+    const char *cache_dir;
+    /* Found on first use. */
+    int state;                   /* 0: not looked for yet; 1: found; -1: not available */
+    char *path;                  /* absolute */
+    strlist args;                /* the extra arguments */
+    uint8_t identity[HASH_SIZE]; /* of its --version output and its binary */
+    char *missing;               /* why there is none */
+} mpy_compiler;
+
+/* The compiler, found and identified on first call (its identity comes
+ * from the cache while its binary's stat is unchanged, so a warm build
+ * runs nothing); NULL with c->missing set when there is none. */
+const mpy_compiler *mpy_compiler_find(mpy_compiler *c);
+void mpy_compiler_free(mpy_compiler *c);
+
+#endif

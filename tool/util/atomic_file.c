@@ -1,0 +1,229 @@
+/* Where the kernel offers O_TMPFILE the temporary file has no name until
+ * it is complete; it is then linked as .NAME.<pid>.tmp and renamed over
+ * the target (a link cannot replace an existing file). Elsewhere it is a
+ * mkstemp file, .NAME.<pid>.XXXXXX, removed on error or on a catchable
+ * signal. Either name carries the pid, so a name that SIGKILL left behind
+ * is recognised and swept by the next commit once its process is gone. */
+#define _GNU_SOURCE
+#include "util/atomic_file.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/alloc.h"
+#include "util/diag.h"
+#include "util/path.h"
+
+static volatile sig_atomic_t have_pending;
+static char pending_tmp[4096];
+
+static void set_pending(const char *path) {
+    have_pending = 0;
+    if (path != NULL && strlen(path) < sizeof pending_tmp) {
+        memcpy(pending_tmp, path, strlen(path) + 1);
+        have_pending = 1;
+    }
+}
+
+static void on_signal(int sig) {
+    if (have_pending) {
+        unlink(pending_tmp);
+    }
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+void atomic_install_signal_cleanup(void) {
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    signal(SIGHUP, on_signal);
+}
+
+static char *dir_of(const char *target) {
+    const char *slash = strrchr(target, '/');
+    if (slash == NULL) {
+        return xstrdup(".");
+    }
+    if (slash == target) {
+        return xstrdup("/");
+    }
+    return xstrndup(target, (size_t)(slash - target));
+}
+
+/* Removes .BASE.<pid>.* files in `dir` whose process no longer exists. */
+static void sweep_stale(const char *dir, const char *base) {
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        return;
+    }
+    size_t blen = strlen(base);
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        const char *n = de->d_name;
+        if (n[0] != '.' || strncmp(n + 1, base, blen) != 0 || n[1 + blen] != '.') {
+            continue;
+        }
+        char *end;
+        long pid = strtol(n + 2 + blen, &end, 10);
+        if (end == n + 2 + blen || *end != '.' || pid <= 0 || pid == (long)getpid()) {
+            continue;
+        }
+        if (kill((pid_t)pid, 0) != 0 && errno == ESRCH) {
+            char *path = path_join(dir, n);
+            unlink(path);
+            free(path);
+        }
+    }
+    closedir(d);
+}
+
+static char *temp_name(const char *target, const char *suffix) {
+    char *dir = dir_of(target);
+    char *base = path_basename(target);
+    char *name = xasprintf("%s/.%s.%s", dir, base, suffix);
+    free(dir);
+    free(base);
+    return name;
+}
+
+static mode_t file_mode(void) {
+    mode_t mask = umask(0);
+    umask(mask);
+    return 0666 & ~mask;
+}
+
+int atomic_open(atomic_file *f, const char *target) {
+    memset(f, 0, sizeof *f);
+    f->fd = -1;
+    struct stat st;
+    if (stat(target, &st) == 0 && S_ISDIR(st.st_mode)) {
+        diag_error("%s: cannot write the output: it is a directory", shown(target));
+        return -1;
+    }
+    f->target = xstrdup(target);
+    char *dir = dir_of(target);
+#ifdef O_TMPFILE
+    if (access("/proc/self/fd", X_OK) == 0) {
+        f->fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+    }
+#endif
+    if (f->fd < 0) {
+        char suffix[40];
+        snprintf(suffix, sizeof suffix, "%ld.XXXXXX", (long)getpid());
+        f->tmp = temp_name(target, suffix);
+        f->fd = mkstemp(f->tmp);
+        if (f->fd >= 0) {
+            set_pending(f->tmp);
+            fchmod(f->fd, file_mode());
+        }
+    }
+    if (f->fd < 0) {
+        diag_error("%s: cannot write the output: %s", shown(target), strerror(errno));
+        free(dir);
+        free(f->tmp);
+        free(f->target);
+        f->tmp = f->target = NULL;
+        return -1;
+    }
+    free(dir);
+    return 0;
+}
+
+int atomic_commit(atomic_file *f, file_stat *st) {
+    int rc = 0;
+    char *dir = dir_of(f->target);
+    char *base = path_basename(f->target);
+    sweep_stale(dir, base);
+    free(dir);
+    free(base);
+    if (f->tmp == NULL) {
+        char proc[64];
+        snprintf(proc, sizeof proc, "/proc/self/fd/%d", f->fd);
+        char suffix[64];
+        snprintf(suffix, sizeof suffix, "%ld.tmp", (long)getpid());
+        f->tmp = temp_name(f->target, suffix);
+        unlink(f->tmp); /* a leftover of a killed run with our pid */
+        if (linkat(AT_FDCWD, proc, AT_FDCWD, f->tmp, AT_SYMLINK_FOLLOW) != 0) {
+            diag_error("%s: cannot write the output: %s", shown(f->target), strerror(errno));
+            free(f->tmp);
+            f->tmp = NULL;
+            rc = -1;
+        } else {
+            set_pending(f->tmp);
+        }
+    }
+    if (rc == 0 && rename(f->tmp, f->target) != 0) {
+        diag_error("%s: cannot write the output: %s", shown(f->target), strerror(errno));
+        rc = -1;
+    }
+    struct stat sb;
+    if (rc == 0 && st != NULL) { /* after the rename, which changes its ctime */
+        if (fstat(f->fd, &sb) == 0) {
+            file_stat_from(&sb, st);
+        } else {
+            memset(st, 0, sizeof *st);
+        }
+    }
+    if (close(f->fd) != 0 && rc == 0) {
+        diag_error("%s: cannot write the output: %s", shown(f->target), strerror(errno));
+        rc = -1;
+    }
+    f->fd = -1;
+    if (rc != 0 && f->tmp != NULL) {
+        unlink(f->tmp);
+    }
+    set_pending(NULL);
+    free(f->tmp);
+    free(f->target);
+    f->tmp = f->target = NULL;
+    return rc;
+}
+
+void atomic_abort(atomic_file *f) {
+    if (f->fd >= 0) {
+        close(f->fd);
+    }
+    if (f->tmp != NULL) {
+        unlink(f->tmp);
+    }
+    set_pending(NULL);
+    free(f->tmp);
+    free(f->target);
+    f->fd = -1;
+    f->tmp = f->target = NULL;
+}
+
+int atomic_write(const char *target, const void *data, size_t len) {
+    atomic_file f;
+    if (atomic_open(&f, target) != 0) {
+        return -1;
+    }
+    if (write_all(f.fd, data, len) != 0) {
+        diag_error("%s: cannot write: %s", shown(target), strerror(errno));
+        atomic_abort(&f);
+        return -1;
+    }
+    return atomic_commit(&f, NULL);
+}
+
+int write_if_changed(const char *target, const void *data, size_t len) {
+    FILE *in = fopen(target, "rb");
+    if (in != NULL) {
+        char *old = xmalloc(len + 1);
+        size_t got = fread(old, 1, len + 1, in);
+        fclose(in);
+        int same = got == len && memcmp(old, data, len) == 0;
+        free(old);
+        if (same) {
+            return 0;
+        }
+    }
+    return atomic_write(target, data, len);
+}

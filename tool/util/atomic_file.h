@@ -1,0 +1,37 @@
+/* Output files appear whole or not at all: they are written to a
+ * temporary file in the target's directory and renamed over the target
+ * only when complete, so a failed or killed build leaves the old file (or
+ * none) and never a torn one. */
+#ifndef ROMFS_ATOMIC_FILE_H
+#define ROMFS_ATOMIC_FILE_H
+
+#include <stddef.h>
+
+#include "util/file_stat.h"
+
+typedef struct {
+    int fd;
+    char *target;
+    char *tmp; /* a named temporary file, when an unnamed one was not possible */
+} atomic_file;
+
+/* -1 with the error printed. */
+int atomic_open(atomic_file *f, const char *target);
+/* Renames the file into place. With `st`, also says what the file just
+ * put there looks like, from the descriptor, so that a file another
+ * process renames over it a moment later cannot be mistaken for it. */
+int atomic_commit(atomic_file *f, file_stat *st);
+void atomic_abort(atomic_file *f);
+
+/* The whole of `data` as `target`, atomically. */
+int atomic_write(const char *target, const void *data, size_t len);
+
+/* Like atomic_write, but leaves `target` untouched (mtime included) when
+ * it already holds exactly `data`, so that what depends on it does not
+ * rebuild. */
+int write_if_changed(const char *target, const void *data, size_t len);
+
+/* Removes named temporary files when SIGINT, SIGTERM or SIGHUP ends us. */
+void atomic_install_signal_cleanup(void);
+
+#endif

@@ -1,0 +1,117 @@
+#include "util/path.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/alloc.h"
+
+char *path_join(const char *a, const char *b) {
+    size_t la = strlen(a);
+    if (la == 0) {
+        return xstrdup(b);
+    }
+    if (a[la - 1] == '/') {
+        return xasprintf("%s%s", a, b);
+    }
+    return xasprintf("%s/%s", a, b);
+}
+
+char *path_abs(const char *path) {
+    if (path[0] == '/') {
+        return xstrdup(path);
+    }
+    char cwd[PATH_MAX];
+    if (getcwd(cwd, sizeof cwd) == NULL) {
+        diag_error("cannot find the current directory: %s", strerror(errno));
+        exit(EXIT_INPUT);
+    }
+    if (!strcmp(path, ".") || path[0] == '\0') {
+        return xstrdup(cwd);
+    }
+    const char *p = path;
+    while (p[0] == '.' && p[1] == '/') {
+        p += 2;
+        while (*p == '/') {
+            p++;
+        }
+    }
+    return path_join(cwd, p);
+}
+
+char *path_dirname_abs(const char *path) {
+    char *abs = path_abs(path);
+    char *slash = strrchr(abs, '/');
+    if (slash == abs) {
+        slash[1] = '\0';
+    } else {
+        *slash = '\0';
+    }
+    return abs;
+}
+
+char *path_basename(const char *path) {
+    size_t len = strlen(path);
+    while (len > 0 && path[len - 1] == '/') {
+        len--;
+    }
+    size_t start = len;
+    while (start > 0 && path[start - 1] != '/') {
+        start--;
+    }
+    char *base = xstrndup(path + start, len - start);
+    if (!strcmp(base, ".") || !strcmp(base, "..")) {
+        base[0] = '\0';
+    }
+    return base;
+}
+
+int write_all(int fd, const void *buf, size_t len) {
+    const char *p = buf;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return -1;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+int make_dirs(const char *path) {
+    if (path[0] == '\0') {
+        errno = ENOENT;
+        return -1;
+    }
+    char *p = xstrdup(path);
+    for (char *c = p + 1;; c++) {
+        if (*c == '/' || *c == '\0') {
+            char saved = *c;
+            *c = '\0';
+            if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+                int err = errno;
+                free(p);
+                errno = err;
+                return -1;
+            }
+            *c = saved;
+            if (saved == '\0') {
+                break;
+            }
+        }
+    }
+    free(p);
+    return 0;
+}
+
+bool path_has_suffix(const char *path, size_t len, const char *suffix) {
+    size_t n = strlen(suffix);
+    return len >= n && memcmp(path + len - n, suffix, n) == 0;
+}
