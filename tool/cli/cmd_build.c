@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "util/path.h"
 #include "manifest/manifest.h"
+#include "util/number.h"
 
 int cmd_build(int argc, char **argv) {
     enum {
@@ -103,17 +104,6 @@ out:
     return status;
 }
 
-static int parse_align(const char *s, unsigned *out) {
-    char *end;
-    unsigned long v = strtoul(s, &end, 0);
-    if (*s < '0' || *s > '9' || *end != '\0' || v == 0 || v > 4096 || (v & (v - 1))) {
-        diag_error("--align must be a power of two from 1 to 4096, not '%s'", shown(s));
-        return -1;
-    }
-    *out = (unsigned)v;
-    return 0;
-}
-
 int cmd_pack_dir(int argc, char **argv) {
     enum { OPT_OUTPUT, OPT_DEPFILE, OPT_QUIET, OPT_ALIGN };
     static const opt_spec specs[] = {
@@ -144,8 +134,12 @@ int cmd_pack_dir(int argc, char **argv) {
             o.depfile = v;
         } else if (k == OPT_QUIET) {
             diag_quiet = 1;
-        } else if (k == OPT_ALIGN && parse_align(v, &align) != 0) {
-            return EXIT_USAGE;
+        } else if (k == OPT_ALIGN) {
+            const char *why = parse_align(v, &align);
+            if (why != NULL) {
+                diag_error("--align %s, not '%s'", why, shown(v));
+                return EXIT_USAGE;
+            }
         }
     }
     if (dir == NULL || o.output == NULL) {

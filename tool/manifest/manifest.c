@@ -17,6 +17,7 @@
 
 #include "util/alloc.h"
 #include "util/path.h"
+#include "util/number.h"
 #include "util/utf8.h"
 
 enum {
@@ -192,75 +193,15 @@ static int get_plain(loader *L, yaml_node_t *n, const char *what, const char *ex
     return 0;
 }
 
-static bool parse_uint(const char *s, uint64_t *out, const char **rest) {
-    uint64_t v = 0;
-    int base = 10;
-    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-        base = 16;
-        s += 2;
-    }
-    const char *start = s;
-    for (; *s; s++) {
-        int d;
-        if (*s >= '0' && *s <= '9') {
-            d = *s - '0';
-        } else if (base == 16 && *s >= 'a' && *s <= 'f') {
-            d = *s - 'a' + 10;
-        } else if (base == 16 && *s >= 'A' && *s <= 'F') {
-            d = *s - 'A' + 10;
-        } else {
-            break;
-        }
-        if (v > (UINT64_MAX - (uint64_t)d) / (uint64_t)base) {
-            return false;
-        }
-        v = v * (uint64_t)base + (uint64_t)d;
-    }
-    *out = v;
-    *rest = s;
-    return s > start;
-}
-
-const char *parse_size(const char *s, uint64_t *out) {
-    uint64_t v;
-    const char *rest;
-    if (!parse_uint(s, &v, &rest)) {
-        return "must be a byte count such as 131072, 0x20000, 128K or 8M";
-    }
-    unsigned shift = 0;
-    if (*rest == 'K' || *rest == 'k') {
-        shift = 10;
-    } else if (*rest == 'M' || *rest == 'm') {
-        shift = 20;
-    } else if (*rest == 'G' || *rest == 'g') {
-        shift = 30;
-    }
-    if (shift != 0) {
-        rest++;
-    }
-    if (*rest != '\0' || (shift != 0 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))) {
-        return "must be a byte count such as 131072, 0x20000, 128K or 8M";
-    }
-    if (v > (UINT64_MAX >> shift)) {
-        return "is too large";
-    }
-    if (v == 0) {
-        return "must be more than 0";
-    }
-    *out = v << shift;
-    return NULL;
-}
-
 static int get_align(loader *L, yaml_node_t *n, const char *what, unsigned *out) {
-    const char *s, *rest;
-    uint64_t v;
+    const char *s;
     if (get_plain(L, n, what, "a power of two from 1 to 4096", &s) != 0) {
         return -1;
     }
-    if (!parse_uint(s, &v, &rest) || *rest != '\0' || v == 0 || v > 4096 || (v & (v - 1))) {
-        FAIL_AT(L, n, "%s must be a power of two from 1 to 4096, not '%s'", what, shown(s));
+    const char *why = parse_align(s, out);
+    if (why != NULL) {
+        FAIL_AT(L, n, "%s %s, not '%s'", what, why, shown(s));
     }
-    *out = (unsigned)v;
     return 0;
 }
 

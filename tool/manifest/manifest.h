@@ -79,10 +79,6 @@ void defines_free(defines *d);
 /* The value of the last -D NAME=..., or NULL. */
 const char *defines_get(const defines *d, const char *name, size_t len);
 
-/* A size as the manifest and SIZE options write it: 131072, 0x20000, 128K,
- * 8M. NULL on success, else what is wrong. */
-const char *parse_size(const char *s, uint64_t *out);
-
 /* The built-in alignment of a model (`*.tflite`: 16, 32 for target n6) at
  * `path`, or 0 when it is not one: runtimes read models in place and
  * check their alignment. */
