@@ -6,91 +6,87 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "util/alloc.h"
-#include "cli/options.h"
-#include "pack/build.h"
 #include "cli/commands.h"
-#include "util/path.h"
 #include "manifest/manifest.h"
+#include "outputs/output.h"
+#include "pack/build.h"
+#include "util/alloc.h"
 #include "util/number.h"
+#include "util/path.h"
 
-int cmd_build(int argc, char **argv) {
-    enum {
-        OPT_OUTPUT,
-        OPT_DEFINE,
-        OPT_DEPFILE,
-        OPT_CACHE_DIR,
-        OPT_QUIET,
-        OPT_LISTING,
-        OPT_SIZE,
-        OPT_ALIGN_HEADER,
-        OPT_JOBS
-    };
-    static const opt_spec specs[] = {
-        [OPT_OUTPUT] = {'o', "output", 1}, [OPT_DEFINE] = {'D', "define", 1},
-        [OPT_DEPFILE] = {0, "depfile", 1}, [OPT_CACHE_DIR] = {0, "cache-dir", 1},
-        [OPT_QUIET] = {'q', "quiet", 0},   [OPT_LISTING] = {0, "listing", 1},
-        [OPT_SIZE] = {0, "size", 1},       [OPT_ALIGN_HEADER] = {0, "align-header", 1},
-        [OPT_JOBS] = {'j', "jobs", 1},     {0, NULL, 0},
-    };
-    args a;
-    args_init(&a, argc, argv);
-    defines defs = {0};
-    build_opts o = {0};
-    const char *manifest_path = NULL, *size = NULL, *v;
-    uint64_t capacity = 0;
-    int k, status = EXIT_USAGE;
-    while ((k = args_next(&a, specs, &v)) != ARG_END) {
-        if (k == ARG_BAD) {
-            goto out;
-        } else if (k == ARG_POSITIONAL) {
-            if (manifest_path != NULL) {
-                diag_error("build takes one manifest; '%s' is a second", shown(v));
-                goto out;
-            }
-            manifest_path = v;
-        } else if (k == OPT_OUTPUT) {
-            o.output = v;
-        } else if (k == OPT_DEFINE) {
-            if (defines_add(&defs, v) != 0) {
-                goto out;
-            }
-        } else if (k == OPT_DEPFILE) {
-            o.depfile = v;
-        } else if (k == OPT_QUIET) {
-            diag_quiet = 1;
-        } else if (k == OPT_CACHE_DIR) {
-            o.cache_dir = v;
-        } else if (k == OPT_LISTING) {
-            o.listing = v;
-        } else if (k == OPT_ALIGN_HEADER) {
-            o.align_header = v;
-        } else if (k == OPT_JOBS) {
-            char *end;
-            unsigned long n = strtoul(v, &end, 10);
-            if (*v < '1' || *v > '9' || *end != '\0' || n > 1024) {
-                diag_error("--jobs must be a number from 1 to 1024, not '%s'", shown(v));
-                goto out;
-            }
-            o.jobs = (unsigned)n;
-        } else if (k == OPT_SIZE) {
-            const char *why = parse_size(v, &capacity);
-            if (why != NULL) {
-                diag_error("--size %s, not '%s'", why, shown(v));
-                goto out;
-            }
-            size = v;
+enum {
+    B_OUTPUT,
+    B_DEFINE,
+    B_CACHE_DIR,
+    B_JOBS,
+    B_SIZE,
+    B_QUIET,
+    B_LISTING, /* the output kinds with an option of their own, in the registry's order */
+    B_DEPFILE,
+    B_ALIGN_HEADER,
+};
+
+static const cli_option build_options[] = {
+    [B_OUTPUT] = {'o', "output", "IMAGE", "the image to write", .required = true},
+    [B_DEFINE] = {'D', "define", "NAME=VALUE", "a value for ${NAME} in the manifest", true},
+    [B_CACHE_DIR] = {0, "cache-dir", "DIR", "the build cache (default: .romfs-cache beside the image)"},
+    [B_JOBS] = {'j', "jobs", "N", "compile this many .py files at once (default: one per processor)"},
+    [B_SIZE] = {0, "size", "SIZE", "the capacity, overriding image.size (131072, 0x20000, 128K, 8M)"},
+    [B_QUIET] = {'q', "quiet", NULL, "no summary on stderr"},
+    [B_LISTING] = {0, "listing", "FILE", "save the `romfs ls` listing of the image"},
+    [B_DEPFILE] = {0, "depfile", "FILE", "write a depfile naming every input (for Ninja, CMake)"},
+    [B_ALIGN_HEADER] = {0, "align-header", "FILE", "write a header defining ROMFS_IMAGE_ALIGN"},
+    {0},
+};
+
+/* The side outputs asked for, in the registry's order. */
+static output *requested_outputs(const cli_args *a, size_t *n) {
+    output *outs = xcalloc(3, sizeof *outs);
+    *n = 0;
+    for (int k = B_LISTING; k <= B_ALIGN_HEADER; k++) {
+        if (cli_value(a, k) != NULL) {
+            outs[*n].kind = output_kind_for_option(build_options[k].longname);
+            outs[(*n)++].path = cli_value(a, k);
         }
     }
-    if (manifest_path == NULL || o.output == NULL) {
-        diag_error("usage: romfs build MANIFEST -o IMAGE [-D NAME=VALUE]... [--depfile FILE] "
-                   "[--cache-dir DIR] [--jobs N]");
-        goto out;
+    return outs;
+}
+
+static int run_build(const cli_args *a) {
+    defines defs = {0};
+    build_opts o = {0};
+    uint64_t capacity = 0;
+    const char *size = cli_value(a, B_SIZE), *jobs = cli_value(a, B_JOBS);
+    int status = EXIT_USAGE;
+    for (size_t i = 0; i < cli_count(a, B_DEFINE); i++) {
+        if (defines_add(&defs, a->opts[B_DEFINE].v[i]) != 0) {
+            goto out;
+        }
     }
+    if (jobs != NULL) {
+        char *end;
+        unsigned long n = strtoul(jobs, &end, 10);
+        if (*jobs < '1' || *jobs > '9' || *end != '\0' || n > 1024) {
+            diag_error("--jobs must be a number from 1 to 1024, not '%s'", shown(jobs));
+            goto out;
+        }
+        o.jobs = (unsigned)n;
+    }
+    if (size != NULL) {
+        const char *why = parse_size(size, &capacity);
+        if (why != NULL) {
+            diag_error("--size %s, not '%s'", why, shown(size));
+            goto out;
+        }
+    }
+    diag_quiet = cli_flag(a, B_QUIET);
+    o.output = cli_value(a, B_OUTPUT);
+    o.cache_dir = cli_value(a, B_CACHE_DIR);
+    o.outputs = requested_outputs(a, &o.n_outputs);
     o.mpy_cross = defines_get(&defs, "ROMFS_MPY_CROSS", strlen("ROMFS_MPY_CROSS"));
     manifest m;
     status = EXIT_INPUT;
-    if (manifest_load(manifest_path, &defs, &m) == 0) {
+    if (manifest_load(a->operands[0], &defs, &m) == 0) {
         if (size != NULL) { /* the command line's capacity beats the manifest's */
             m.has_capacity = true;
             m.capacity = capacity;
@@ -99,58 +95,51 @@ int cmd_build(int argc, char **argv) {
         status = build_run(&m, &o);
     }
     manifest_free(&m);
+    free(o.outputs);
 out:
     defines_free(&defs);
     return status;
 }
 
-int cmd_pack_dir(int argc, char **argv) {
-    enum { OPT_OUTPUT, OPT_DEPFILE, OPT_QUIET, OPT_ALIGN };
-    static const opt_spec specs[] = {
-        [OPT_OUTPUT] = {'o', "output", 1},
-        [OPT_DEPFILE] = {0, "depfile", 1},
-        [OPT_QUIET] = {'q', "quiet", 0},
-        [OPT_ALIGN] = {0, "align", 1},
-        {0, NULL, 0},
-    };
-    args a;
-    args_init(&a, argc, argv);
-    build_opts o = {0};
-    const char *dir = NULL, *v;
+const cli_command build_command = {
+    .name = "build",
+    .operands = "MANIFEST",
+    .min_operands = 1,
+    .max_operands = 1,
+    .summary = "pack the files a manifest names into an image",
+    .options = build_options,
+    .run = run_build,
+};
+
+enum { P_OUTPUT, P_ALIGN, P_DEPFILE, P_QUIET };
+
+static const cli_option pack_dir_options[] = {
+    [P_OUTPUT] = {'o', "output", "IMAGE", "the image to write", .required = true},
+    [P_ALIGN] = {0, "align", "N", "align every file's data on N bytes (default 4; 1: as mpremote)"},
+    [P_DEPFILE] = {0, "depfile", "FILE", "write a depfile naming every input (for Ninja, CMake)"},
+    [P_QUIET] = {'q', "quiet", NULL, "no summary on stderr"},
+    {0},
+};
+
+static int run_pack_dir(const cli_args *a) {
+    const char *dir = a->operands[0], *align_text = cli_value(a, P_ALIGN);
     unsigned align = 4;
-    int k;
-    while ((k = args_next(&a, specs, &v)) != ARG_END) {
-        if (k == ARG_BAD) {
+    if (align_text != NULL) {
+        const char *why = parse_align(align_text, &align);
+        if (why != NULL) {
+            diag_error("--align %s, not '%s'", why, shown(align_text));
             return EXIT_USAGE;
-        } else if (k == ARG_POSITIONAL) {
-            if (dir != NULL) {
-                diag_error("pack-dir takes one directory; '%s' is a second", shown(v));
-                return EXIT_USAGE;
-            }
-            dir = v;
-        } else if (k == OPT_OUTPUT) {
-            o.output = v;
-        } else if (k == OPT_DEPFILE) {
-            o.depfile = v;
-        } else if (k == OPT_QUIET) {
-            diag_quiet = 1;
-        } else if (k == OPT_ALIGN) {
-            const char *why = parse_align(v, &align);
-            if (why != NULL) {
-                diag_error("--align %s, not '%s'", why, shown(v));
-                return EXIT_USAGE;
-            }
         }
     }
-    if (dir == NULL || o.output == NULL) {
-        diag_error("usage: romfs pack-dir DIR -o IMAGE [--align N]");
-        return EXIT_USAGE;
-    }
+    diag_quiet = cli_flag(a, P_QUIET);
     struct stat st;
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
         diag_error("%s: not a directory", shown(dir));
         return EXIT_INPUT;
     }
+    output depfile = {output_kind_for_option("depfile"), cli_value(a, P_DEPFILE)};
+    build_opts o = {.output = cli_value(a, P_OUTPUT), .outputs = &depfile,
+                    .n_outputs = depfile.path != NULL};
     file_entry e = {0};
     e.src = (char *)dir;
     e.dst = ".";
@@ -167,3 +156,13 @@ int cmd_pack_dir(int argc, char **argv) {
     free(m.dir);
     return status;
 }
+
+const cli_command pack_dir_command = {
+    .name = "pack-dir",
+    .operands = "DIR",
+    .min_operands = 1,
+    .max_operands = 1,
+    .summary = "pack a directory tree (--align 1: byte-identical to `mpremote romfs build DIR`)",
+    .options = pack_dir_options,
+    .run = run_pack_dir,
+};

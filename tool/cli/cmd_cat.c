@@ -3,43 +3,27 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/options.h"
 #include "cli/commands.h"
+#include "inspect/image_file.h"
 #include "util/diag.h"
 #include "util/path.h"
-#include "inspect/image_file.h"
 
-int cmd_cat(int argc, char **argv) {
-    static const opt_spec specs[] = {{0, NULL, 0}};
-    args a;
-    args_init(&a, argc, argv);
-    const char *pos[3] = {0}, *v;
-    int n = 0, k;
-    while ((k = args_next(&a, specs, &v)) != ARG_END) {
-        if (k == ARG_BAD) {
-            return EXIT_USAGE;
-        }
-        if (n < 3) {
-            pos[n] = v;
-        }
-        n++;
-    }
-    if (n != 2) {
-        diag_error("usage: romfs cat IMAGE PATH");
-        return EXIT_USAGE;
-    }
+static const cli_option cat_options[] = {{0}};
+
+static int run_cat(const cli_args *a) {
+    const char *image = a->operands[0], *path = a->operands[1];
     image_file f;
-    if (image_file_open(&f, pos[0]) != 0) {
+    if (image_file_open(&f, image) != 0) {
         return EXIT_INPUT;
     }
     romfs_entry e;
-    romfs_status st = romfs_lookup(&f.img, pos[1], strlen(pos[1]), &e);
+    romfs_status st = romfs_lookup(&f.img, path, strlen(path), &e);
     if (st == ROMFS_OK && e.type == ROMFS_TYPE_DIR) {
         st = ROMFS_E_IS_DIR;
     }
     int status = 0;
     if (st != ROMFS_OK) {
-        diag_error("%s: %s: %s%s", shown(pos[0]), shown(pos[1]), romfs_strerror(st),
+        diag_error("%s: %s: %s%s", shown(image), shown(path), romfs_strerror(st),
                    st == ROMFS_E_CORRUPT ? " (romfs verify says where)" : "");
         status = EXIT_INPUT;
     } else if (write_all(STDOUT_FILENO, e.data, e.size) != 0) {
@@ -49,3 +33,13 @@ int cmd_cat(int argc, char **argv) {
     image_file_close(&f);
     return status;
 }
+
+const cli_command cat_command = {
+    .name = "cat",
+    .operands = "IMAGE PATH",
+    .min_operands = 2,
+    .max_operands = 2,
+    .summary = "write one file's bytes to stdout",
+    .options = cat_options,
+    .run = run_cat,
+};

@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "util/alloc.h"
-#include "cli/options.h"
 #include "cli/commands.h"
 #include "util/diag.h"
 #include "util/path.h"
@@ -99,31 +98,18 @@ static int extract(const image_file *f, const char *dir, size_t *files, size_t *
     return rc;
 }
 
-int cmd_extract(int argc, char **argv) {
-    enum { OPT_QUIET };
-    static const opt_spec specs[] = {[OPT_QUIET] = {'q', "quiet", 0}, {0, NULL, 0}};
-    args a;
-    args_init(&a, argc, argv);
-    const char *pos[3] = {0}, *v;
-    int n = 0, k;
-    while ((k = args_next(&a, specs, &v)) != ARG_END) {
-        if (k == ARG_BAD) {
-            return EXIT_USAGE;
-        } else if (k == OPT_QUIET) {
-            diag_quiet = 1;
-        } else {
-            if (n < 3) {
-                pos[n] = v;
-            }
-            n++;
-        }
-    }
-    if (n != 2) {
-        diag_error("usage: romfs extract IMAGE DIR");
-        return EXIT_USAGE;
-    }
+enum { X_QUIET };
+
+static const cli_option extract_options[] = {
+    [X_QUIET] = {'q', "quiet", NULL, "no summary on stderr"},
+    {0},
+};
+
+static int run_extract(const cli_args *a) {
+    diag_quiet = cli_flag(a, X_QUIET);
+    const char *image = a->operands[0], *dir = a->operands[1];
     image_file f;
-    if (image_file_open(&f, pos[0]) != 0) {
+    if (image_file_open(&f, image) != 0) {
         return EXIT_INPUT;
     }
     check_opts o = {false, NULL, true};
@@ -133,10 +119,20 @@ int cmd_extract(int argc, char **argv) {
     if (image_check(&f, &o, &r) != 0) {
         diag_error("%s; nothing extracted (%zu fault%s in all; romfs verify lists them)", r.first,
                    r.faults, r.faults == 1 ? "" : "s");
-    } else if (extract(&f, pos[1], &files, &dirs) == 0) {
-        diag_info("extracted %zu files and %zu directories into %s", files, dirs, shown(pos[1]));
+    } else if (extract(&f, dir, &files, &dirs) == 0) {
+        diag_info("extracted %zu files and %zu directories into %s", files, dirs, shown(dir));
         status = 0;
     }
     image_file_close(&f);
     return status;
 }
+
+const cli_command extract_command = {
+    .name = "extract",
+    .operands = "IMAGE DIR",
+    .min_operands = 2,
+    .max_operands = 2,
+    .summary = "write the whole tree into DIR (never outside it)",
+    .options = extract_options,
+    .run = run_extract,
+};

@@ -1,46 +1,29 @@
 /* `romfs verify`: structure and alignment, one line per fault. */
 #include <stdio.h>
 
-#include "cli/options.h"
 #include "cli/commands.h"
-#include "util/diag.h"
 #include "inspect/image_check.h"
 #include "inspect/image_file.h"
 #include "manifest/manifest.h"
+#include "util/diag.h"
 
-int cmd_verify(int argc, char **argv) {
-    enum { OPT_MANIFEST, OPT_DEFINE, OPT_QUIET };
-    static const opt_spec specs[] = {
-        [OPT_MANIFEST] = {'m', "manifest", 1},
-        [OPT_DEFINE] = {'D', "define", 1},
-        [OPT_QUIET] = {'q', "quiet", 0},
-        {0, NULL, 0},
-    };
-    args a;
-    args_init(&a, argc, argv);
+enum { V_MANIFEST, V_DEFINE, V_QUIET };
+
+static const cli_option verify_options[] = {
+    [V_MANIFEST] = {'m', "manifest", "MANIFEST", "judge alignment by this manifest's rules"},
+    [V_DEFINE] = {'D', "define", "NAME=VALUE", "a value for ${NAME} in the manifest", true},
+    [V_QUIET] = {'q', "quiet", NULL, "print nothing when the image is sound"},
+    {0},
+};
+
+static int run_verify(const cli_args *a) {
+    const char *path = a->operands[0], *manifest_path = cli_value(a, V_MANIFEST);
     defines defs = {0};
-    const char *path = NULL, *manifest_path = NULL, *v;
-    int k, quiet = 0, status = EXIT_USAGE;
-    while ((k = args_next(&a, specs, &v)) != ARG_END) {
-        if (k == ARG_BAD) {
+    int status = EXIT_USAGE;
+    for (size_t i = 0; i < cli_count(a, V_DEFINE); i++) {
+        if (defines_add(&defs, a->opts[V_DEFINE].v[i]) != 0) {
             goto out;
-        } else if (k == ARG_POSITIONAL) {
-            if (path != NULL) {
-                diag_error("verify takes one image; '%s' is a second", shown(v));
-                goto out;
-            }
-            path = v;
-        } else if (k == OPT_MANIFEST) {
-            manifest_path = v;
-        } else if (k == OPT_DEFINE && defines_add(&defs, v) != 0) {
-            goto out;
-        } else if (k == OPT_QUIET) {
-            quiet = 1;
         }
-    }
-    if (path == NULL) {
-        diag_error("usage: romfs verify IMAGE [--manifest MANIFEST] [-D NAME=VALUE]...");
-        goto out;
     }
     status = EXIT_INPUT;
     manifest m;
@@ -53,7 +36,7 @@ int cmd_verify(int argc, char **argv) {
         check_opts o = {true, manifest_path ? &m : NULL, false};
         check_result r;
         if (image_check(&f, &o, &r) == 0) {
-            if (!quiet) {
+            if (!cli_flag(a, V_QUIET)) {
                 printf(
                     "%s: ok: %zu files, %zu directories, %zu bytes, largest alignment needed %u\n",
                     path, r.files, r.dirs, f.img.size, r.max_align);
@@ -69,3 +52,13 @@ out:
     defines_free(&defs);
     return status;
 }
+
+const cli_command verify_command = {
+    .name = "verify",
+    .operands = "IMAGE",
+    .min_operands = 1,
+    .max_operands = 1,
+    .summary = "check structure and alignment; non-zero on any fault",
+    .options = verify_options,
+    .run = run_verify,
+};

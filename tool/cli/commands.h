@@ -1,12 +1,14 @@
-/* One function per subcommand; each returns the process exit status. */
-#ifndef ROMFS_COMMANDS_H
-#define ROMFS_COMMANDS_H
+/* The subcommands, one file each; cli/main.c holds the table. */
+#ifndef ROMFS_CLI_COMMANDS_H
+#define ROMFS_CLI_COMMANDS_H
 
-int cmd_build(int argc, char **argv);
-int cmd_pack_dir(int argc, char **argv);
-int cmd_ls(int argc, char **argv);
-int cmd_cat(int argc, char **argv);
-int cmd_extract(int argc, char **argv);
-int cmd_verify(int argc, char **argv);
+#include "cli/options.h"
+
+extern const cli_command build_command;
+extern const cli_command pack_dir_command;
+extern const cli_command ls_command;
+extern const cli_command cat_command;
+extern const cli_command extract_command;
+extern const cli_command verify_command;
 
 #endif

@@ -1,57 +1,83 @@
 /* romfs: MicroPython ROMFS images from a manifest, and tools to inspect
- * them. This file only dispatches to the subcommands. */
+ * them. This file holds the table of subcommands and dispatches to them;
+ * `romfs --help` and `romfs CMD --help` are printed from the same table
+ * that parses the arguments. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "util/atomic_file.h"
 #include "cli/commands.h"
+#include "cli/options.h"
+#include "util/atomic_file.h"
 #include "util/diag.h"
 #include "util/version.h"
 
-static const char usage[] =
-    "usage: romfs COMMAND [ARGS]\n"
-    "\n"
-    "  build MANIFEST -o IMAGE [-D NAME=VALUE]... [--depfile FILE] [--cache-dir DIR]\n"
-    "        [--jobs N] [--size SIZE] [--listing FILE] [--align-header FILE] [--quiet]\n"
-    "                          pack the files a manifest names into an image\n"
-    "  pack-dir DIR -o IMAGE [--align N]\n"
-    "                          pack a directory tree (--align 1: as mpremote romfs build)\n"
-    "  ls IMAGE [--json]       list path, size, data offset and alignment of every entry\n"
-    "  cat IMAGE PATH          write one file's bytes to stdout\n"
-    "  extract IMAGE DIR       write the whole tree into DIR\n"
-    "  verify IMAGE [--manifest MANIFEST] [-D NAME=VALUE]...\n"
-    "                          check structure and alignment; non-zero on any fault\n"
-    "  --version               print the version\n"
-    "\n"
-    "Exit status: 0 success, 1 bad input (manifest, file or image), 2 wrong usage.\n";
+static const cli_command *const commands[] = {
+    &build_command, &pack_dir_command, &ls_command,     &cat_command,
+    &extract_command, &verify_command, NULL,
+};
+
+static void print_help(void) {
+    fputs("usage: romfs COMMAND [ARGS]   (romfs COMMAND --help for its options)\n\n", stdout);
+    for (size_t i = 0; commands[i] != NULL; i++) {
+        char *line = cli_usage_line(commands[i]);
+        printf("  romfs %s\n      %s\n", line, commands[i]->summary);
+        free(line);
+    }
+    fputs("  romfs --version\n      print the version\n"
+          "\n"
+          "Exit status: 0 success, 1 bad input (manifest, file or image), 2 wrong usage.\n",
+          stdout);
+}
+
+static bool asks_for_help(int argc, char **argv) {
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--")) {
+            return false;
+        }
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            return true;
+        }
+    }
+    return false;
+}
 
 int main(int argc, char **argv) {
-    static const struct {
-        const char *name;
-        int (*run)(int, char **);
-    } commands[] = {
-        {"build", cmd_build}, {"pack-dir", cmd_pack_dir}, {"ls", cmd_ls},
-        {"cat", cmd_cat},     {"extract", cmd_extract},   {"verify", cmd_verify},
-    };
     if (argc < 2) {
         diag_error("no command given (see romfs --help)");
         return EXIT_USAGE;
     }
-    const char *cmd = argv[1];
-    if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
+    const char *name = argv[1];
+    if (!strcmp(name, "--version") || !strcmp(name, "-V")) {
         printf("romfs %s\n", ROMFS_VERSION);
         return 0;
     }
-    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
-        fputs(usage, stdout);
+    bool help = !strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help");
+    if (help && argc < 3) {
+        print_help();
         return 0;
     }
-    atomic_install_signal_cleanup();
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
-        if (!strcmp(cmd, commands[i].name)) {
-            return commands[i].run(argc - 2, argv + 2);
-        }
+    if (help) {
+        name = argv[2];
     }
-    diag_error("unknown command '%s' (see romfs --help)", shown(cmd));
+    for (size_t i = 0; commands[i] != NULL; i++) {
+        const cli_command *cmd = commands[i];
+        if (strcmp(name, cmd->name) != 0) {
+            continue;
+        }
+        if (help || asks_for_help(argc - 2, argv + 2)) {
+            cli_print_help(stdout, cmd);
+            return 0;
+        }
+        cli_args a;
+        int status = EXIT_USAGE;
+        if (cli_parse(cmd, argc - 2, argv + 2, &a) == 0) {
+            atomic_install_signal_cleanup();
+            status = cmd->run(&a);
+        }
+        cli_args_free(&a);
+        return status;
+    }
+    diag_error("unknown command '%s' (see romfs --help)", shown(name));
     return EXIT_USAGE;
 }

@@ -37,46 +37,48 @@
 #include <stdlib.h>
 
 #include "format/varuint.h"
+#include "util/alloc.h"
 
-static uint64_t place(node *n, uint64_t pos, bool unaligned) {
+static uint64_t place(const node *n, placement *at, uint64_t pos, bool unaligned) {
+    placement *p = &at[n->id];
     uint64_t start = pos;
-    pos += 1 + n->width + varuint_len(n->name_len) + n->name_len;
+    pos += 1 + p->width + varuint_len(n->name_len) + n->name_len;
     if (n->is_dir) {
         for (size_t i = 0; i < n->n_kids; i++) {
-            pos = place(n->kids[i], pos, unaligned);
+            pos = place(n->kids[i], at, pos, unaligned);
         }
     } else {
         unsigned w = varuint_len(n->size);
         uint64_t base = pos + 1 + w; /* the data's offset with no padding */
         uint64_t a = unaligned ? 1 : n->align;
         uint64_t gap = (a - base % a) % a;
-        n->data_width = (uint8_t)(w + (gap == 1));
-        n->pad = gap == 1 ? 0 : gap;
-        n->data_offset = base + gap;
-        pos = n->data_offset + n->size;
+        p->data_width = (uint8_t)(w + (gap == 1));
+        p->pad = gap == 1 ? 0 : gap;
+        p->data_offset = base + gap;
+        pos = p->data_offset + n->size;
     }
-    n->len = pos - start - 1 - n->width;
+    p->len = pos - start - 1 - p->width;
     return pos;
 }
 
-static bool widen(tree *t) {
+static bool widen(const tree *t, placement *at) {
     bool grew = false;
     for (size_t i = 1; i < t->n_nodes; i++) { /* all[0] is the root */
-        node *n = t->all[i];
-        if (varuint_len(n->len) > n->width) {
-            n->width = (uint8_t)varuint_len(n->len);
+        placement *p = &at[i];
+        if (varuint_len(p->len) > p->width) {
+            p->width = (uint8_t)varuint_len(p->len);
             grew = true;
         }
     }
     return grew;
 }
 
-static void solve(tree *t, bool unaligned, layout *out) {
+static void solve(const tree *t, bool unaligned, layout *out) {
     unsigned aligned_files = 0;
     out->max_align = 1;
     for (size_t i = 0; i < t->n_nodes; i++) {
-        node *n = t->all[i];
-        n->width = 1;
+        const node *n = t->all[i];
+        out->at[i].width = 1;
         if (!n->is_dir && n->align > 1) {
             aligned_files++;
             out->max_align = n->align > out->max_align ? n->align : out->max_align;
@@ -90,10 +92,10 @@ static void solve(tree *t, bool unaligned, layout *out) {
         uint64_t start = 3 + root_width + root_pad;
         uint64_t end = start;
         for (size_t i = 0; i < t->root->n_kids; i++) {
-            end = place(t->root->kids[i], end, unaligned);
+            end = place(t->root->kids[i], out->at, end, unaligned);
         }
         uint64_t payload = end - start + tail;
-        bool grew = widen(t);
+        bool grew = widen(t, out->at);
         if (varuint_len(payload) > root_width) {
             root_width = varuint_len(payload);
             grew = true;
@@ -120,9 +122,16 @@ static void solve(tree *t, bool unaligned, layout *out) {
     }
 }
 
-void layout_compute(tree *t, layout *out) {
-    layout baseline;
+void layout_compute(const tree *t, layout *out) {
+    layout baseline = {.at = xcalloc(t->n_nodes, sizeof *baseline.at)};
     solve(t, true, &baseline);
+    out->at = xcalloc(t->n_nodes, sizeof *out->at);
     solve(t, false, out);
     out->padding = out->size - baseline.size;
+    free(baseline.at);
+}
+
+void layout_free(layout *l) {
+    free(l->at);
+    l->at = NULL;
 }

@@ -1,10 +1,19 @@
 /* Where every record and every file's data goes in the image. */
-#ifndef ROMFS_LAYOUT_H
-#define ROMFS_LAYOUT_H
+#ifndef ROMFS_FORMAT_LAYOUT_H
+#define ROMFS_FORMAT_LAYOUT_H
 
 #include <stdint.h>
 
 #include "format/tree.h"
+
+/* One node's records. */
+typedef struct {
+    uint64_t len;       /* the record's payload length */
+    uint64_t pad;       /* a file: padding before its data record */
+    uint64_t data_offset;
+    uint8_t width;      /* bytes given to that length's varuint */
+    uint8_t data_width; /* a file: bytes given to the data length's varuint */
+} placement;
 
 typedef struct {
     uint64_t size;        /* the whole image, header included; always even */
@@ -13,9 +22,11 @@ typedef struct {
     unsigned tail;        /* bytes of a padding record closing the payload */
     unsigned max_align;   /* the largest alignment any file asked for */
     uint64_t padding;     /* bytes this image has beyond the same tree unaligned */
+    placement *at;        /* by node id */
 } layout;
 
-/* Fills the layout fields of every node of `t` (sorted) and `out`. */
-void layout_compute(tree *t, layout *out);
+/* Lays out `t` (sorted). */
+void layout_compute(const tree *t, layout *out);
+void layout_free(layout *l);
 
 #endif

@@ -12,12 +12,13 @@ node *tree_find(const tree *t, const char *path) {
 
 static node *new_node(tree *t, node *parent, const char *path, bool is_dir, const origin *from) {
     node *n = xcalloc(1, sizeof *n);
+    n->id = t->n_nodes;
     n->path = xstrdup(path);
     const char *slash = strrchr(n->path, '/');
     n->name = slash ? slash + 1 : n->path;
     n->name_len = strlen(n->name);
     n->is_dir = is_dir;
-    n->from.entry = from->entry;
+    n->from.at = from->at;
     n->from.shown = xstrdup(from->shown);
     pathmap_add(&t->by_path, n->path, n);
     VEC_RESERVE(t->all, t->n_nodes, t->cap_nodes);
@@ -36,17 +37,17 @@ static node *new_node(tree *t, node *parent, const char *path, bool is_dir, cons
 
 void tree_init(tree *t) {
     memset(t, 0, sizeof *t);
-    origin none = {NULL, ""};
+    origin none = {{NULL, 0, 0}, ""};
     t->root = new_node(t, NULL, "", true, &none);
     t->n_dirs = 0; /* the root is not counted as a directory of the image */
 }
 
 /* Both sides of a conflict, with where the earlier one came from. */
 static void conflict(const node *old, const char *path, bool new_is_dir, const origin *from) {
-    const src_pos *at = from->entry ? &from->entry->pos : NULL;
+    const src_pos *at = from->at.file ? &from->at : NULL;
     char where[64] = "";
-    if (old->from.entry != NULL) {
-        snprintf(where, sizeof where, " (entry at line %u)", old->from.entry->pos.line);
+    if (old->from.at.line != 0) {
+        snprintf(where, sizeof where, " (entry at line %u)", old->from.at.line);
     }
     if (old->is_dir == new_is_dir) {
         diag_error_at(at, "'%s' is packed twice: from %s and from %s%s", shown(path),
@@ -123,9 +124,6 @@ void tree_free(tree *t) {
         free(n->path);
         free(n->from.shown);
         free(n->kids);
-        free(n->host);
-        free(n->py_host);
-        free(n->py_name);
         free(n);
     }
     pathmap_free(&t->by_path);

@@ -1,25 +1,27 @@
-/* The image as a tree of directories and files, built from the manifest
- * before anything is written, so that conflicts are found and the layout
- * can be computed in full first. */
-#ifndef ROMFS_TREE_H
-#define ROMFS_TREE_H
+/* The image as a tree of directories and files, built before anything is
+ * written, so that conflicts are found and the layout can be computed in
+ * full first. It knows what the image holds, not where it came from: each
+ * file carries an opaque `content` that only the layer filling the tree
+ * (pack/) understands, and an origin that names it in messages. */
+#ifndef ROMFS_FORMAT_TREE_H
+#define ROMFS_FORMAT_TREE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "util/file_stat.h"
-#include "manifest/manifest.h"
+#include "util/diag.h"
 #include "util/pathmap.h"
 
 /* Where a node came from, to name both sides of a conflict. */
 typedef struct {
-    const file_entry *entry; /* NULL without a manifest (pack-dir) */
-    char *shown;             /* the source path as the user wrote it */
+    src_pos at;  /* the manifest entry; no file for pack-dir */
+    char *shown; /* the source path as the user wrote it */
 } origin;
 
 typedef struct node node;
 struct node {
+    size_t id;        /* index in tree.all: placements are kept by it */
     char *path;       /* inside the image; "" is the root */
     const char *name; /* the last part of path */
     size_t name_len;
@@ -28,27 +30,11 @@ struct node {
     /* A directory: its entries, sorted by name once the tree is complete. */
     node **kids;
     size_t n_kids, cap_kids;
-    /* A file. */
-    char *host;    /* the path to read it from */
-    uint64_t size; /* bytes of data in the image */
+    /* A file: the bytes of data it holds, the alignment they need, and
+     * what the layer that made the node reads them from. */
+    uint64_t size;
     unsigned align;
-    int mpy;
-    file_stat st;
-    /* A .py compiled to .mpy: its source, and its path in the image as a
-     * .py, which mpy-cross records (-s) in place of a host path. The node's
-     * host is then the compiled file in the cache. */
-    char *py_host;
-    char *py_name;
-    file_stat py_st;
-    uint8_t py_hash[16];
-    /* Filled in by the layout. */
-    uint64_t len;       /* the record's payload length */
-    uint8_t width;      /* bytes given to that length's varuint */
-    uint64_t pad;       /* a file: padding before its data record */
-    uint8_t data_width; /* a file: bytes given to the data length's varuint */
-    uint64_t data_offset;
-    /* Filled in as the data is copied: the XXH3-128 of those bytes. */
-    uint8_t hash[16];
+    void *content;
 };
 
 typedef struct {

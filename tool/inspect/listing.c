@@ -2,72 +2,92 @@
 
 #include <string.h>
 
-#include "util/diag.h"
 #include "inspect/image_check.h"
 #include "inspect/image_walk.h"
+#include "util/diag.h"
 #include "util/json.h"
 
-/* Columns: path (directories end in '/'), size, data offset, and the
- * largest power of two dividing that offset. */
-static void print_text(FILE *out, const image_file *f, const char *path, const romfs_entry *e,
-                       int width) {
-    if (e->type == ROMFS_TYPE_DIR) {
-        int pad = width - (int)strlen(path) - 1;
-        fprintf(out, "%s/%*s %10s %10s %6s\n", path, pad > 0 ? pad : 0, "", "-", "-", "-");
-        return;
+void listing_begin(listing_printer *p, FILE *out, bool json, size_t widest, uint64_t image_size) {
+    p->out = out;
+    p->json = json;
+    p->width = widest < 4 ? 4 : widest > 60 ? 60 : (int)widest;
+    p->first = true;
+    if (json) {
+        fprintf(out, "{\n  \"size\": %llu,\n  \"entries\": [", (unsigned long long)image_size);
     }
-    size_t offset = (size_t)(e->data - f->bytes);
-    fprintf(out, "%-*s %10zu %10zu %6zu\n", width, path, e->size, offset, offset_alignment(offset));
 }
 
-/* The width of the path column: the longest path, within reason. */
-static int path_width(const image_file *f) {
+/* Text columns: path (directories end in '/'), size, data offset, and the
+ * largest power of two dividing that offset. */
+static void print_text(listing_printer *p, const listing_row *r) {
+    if (r->is_dir) {
+        int pad = p->width - (int)r->path_len - 1;
+        fprintf(p->out, "%.*s/%*s %10s %10s %6s\n", (int)r->path_len, r->path, pad > 0 ? pad : 0,
+                "", "-", "-", "-");
+        return;
+    }
+    fprintf(p->out, "%-*.*s %10llu %10llu %6zu\n", p->width, (int)r->path_len, r->path,
+            (unsigned long long)r->size, (unsigned long long)r->offset,
+            offset_alignment((size_t)r->offset));
+}
+
+static void print_json(listing_printer *p, const listing_row *r) {
+    fprintf(p->out, "%s\n    {\"path\": ", p->first ? "" : ",");
+    json_string(p->out, r->path, r->path_len);
+    if (r->is_dir) {
+        fprintf(p->out, ", \"type\": \"dir\"}");
+        return;
+    }
+    fprintf(p->out, ", \"type\": \"file\", \"size\": %llu, \"offset\": %llu, \"align\": %zu}",
+            (unsigned long long)r->size, (unsigned long long)r->offset,
+            offset_alignment((size_t)r->offset));
+}
+
+void listing_print_row(listing_printer *p, const listing_row *r) {
+    if (p->json) {
+        print_json(p, r);
+    } else {
+        print_text(p, r);
+    }
+    p->first = false;
+}
+
+void listing_end(listing_printer *p) {
+    if (p->json) {
+        fprintf(p->out, "%s]\n}\n", p->first ? "" : "\n  ");
+    }
+}
+
+/* The longest path, for the width of the path column. */
+static size_t widest_path(const image_file *f) {
     image_walk w;
     image_walk_begin(&w, &f->img);
     romfs_entry e;
-    size_t depth, widest = 4;
+    size_t depth, widest = 0;
     while (image_walk_next(&w, &e, &depth) == 1) {
         size_t len = w.path_len + (e.type == ROMFS_TYPE_DIR);
         widest = len > widest ? len : widest;
     }
     image_walk_end(&w);
-    return widest > 60 ? 60 : (int)widest;
-}
-
-static void print_json(FILE *out, const image_file *f, const char *path, const romfs_entry *e,
-                       int first) {
-    fprintf(out, "%s\n    {\"path\": ", first ? "" : ",");
-    json_string(out, path, strlen(path));
-    if (e->type == ROMFS_TYPE_DIR) {
-        fprintf(out, ", \"type\": \"dir\"}");
-        return;
-    }
-    size_t offset = (size_t)(e->data - f->bytes);
-    fprintf(out, ", \"type\": \"file\", \"size\": %zu, \"offset\": %zu, \"align\": %zu}", e->size,
-            offset, offset_alignment(offset));
+    return widest;
 }
 
 int listing_print(FILE *out, const image_file *f, bool json) {
-    if (json) {
-        fprintf(out, "{\n  \"size\": %zu,\n  \"entries\": [", f->img.size);
-    }
-    int width = json ? 0 : path_width(f);
+    listing_printer p;
+    listing_begin(&p, out, json, json ? 0 : widest_path(f), f->img.size);
     image_walk w;
     image_walk_begin(&w, &f->img);
     romfs_entry e;
     size_t depth;
-    int rc, first = 1;
+    int rc;
     while ((rc = image_walk_next(&w, &e, &depth)) == 1) {
-        if (json) {
-            print_json(out, f, w.path, &e, first);
-        } else {
-            print_text(out, f, w.path, &e, width);
+        listing_row r = {w.path, w.path_len, e.type == ROMFS_TYPE_DIR, e.size, 0};
+        if (!r.is_dir) {
+            r.offset = (uint64_t)(e.data - f->bytes);
         }
-        first = 0;
+        listing_print_row(&p, &r);
     }
-    if (json) {
-        fprintf(out, "%s]\n}\n", first ? "" : "\n  ");
-    }
+    listing_end(&p);
     if (rc < 0) {
         fflush(out);
         diag_error("%s: offset 0x%zx: %s%s%s", shown(f->path), w.fault_offset, shown(w.path),

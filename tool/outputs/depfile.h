@@ -1,10 +1,10 @@
-/* Make-style dependency files, as Ninja and CMake's DEPFILE read them. */
-#ifndef ROMFS_DEPFILE_H
-#define ROMFS_DEPFILE_H
+/* The depfile (`build --depfile FILE`): Make-style, as Ninja and CMake's
+ * DEPFILE read it, naming every input a build system must watch. */
+#ifndef ROMFS_OUTPUTS_DEPFILE_H
+#define ROMFS_OUTPUTS_DEPFILE_H
 
-#include "util/strlist.h"
+#include "outputs/output.h"
 
-/* Writes "target: deps..." to `path` atomically. -1 with the error printed. */
-int depfile_write(const char *path, const char *target, const strlist *deps);
+extern const output_kind depfile_output;
 
 #endif

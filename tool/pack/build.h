@@ -1,18 +1,21 @@
-/* The packer: a loaded manifest in, an image file out, rebuilt only when
- * something it depends on changed. */
-#ifndef ROMFS_BUILD_H
-#define ROMFS_BUILD_H
+/* The packer: a loaded manifest in, an image file and its side outputs
+ * out, the image rewritten only when something that shapes its bytes
+ * changed. */
+#ifndef ROMFS_PACK_BUILD_H
+#define ROMFS_PACK_BUILD_H
+
+#include <stddef.h>
 
 #include "manifest/manifest.h"
+#include "outputs/output.h"
 
 typedef struct {
     const char *output;
-    const char *depfile;      /* NULL: none */
-    const char *listing;      /* NULL: none */
-    const char *align_header; /* NULL: none */
-    const char *cache_dir;    /* NULL: .romfs-cache beside the output */
-    const char *mpy_cross;    /* -D ROMFS_MPY_CROSS, used without image.mpy_cross */
-    unsigned jobs;            /* compiles at once; 0: one per processor */
+    const char *cache_dir; /* NULL: .romfs-cache beside the output */
+    const char *mpy_cross; /* -D ROMFS_MPY_CROSS, used without image.mpy_cross */
+    unsigned jobs;         /* compiles at once; 0: one per processor */
+    output *outputs;       /* side files, written after the image */
+    size_t n_outputs;
 } build_opts;
 
 /* Returns the exit status; every failure has been reported, and leaves

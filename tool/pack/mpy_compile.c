@@ -13,59 +13,49 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <xxhash.h>
 
 #include "util/alloc.h"
+#include "util/bytes.h"
 #include "util/hash.h"
 #include "util/path.h"
 #include "util/proc.h"
 
 typedef struct {
-    node *n;
+    source *n;
     char *object; /* where the result lives in the cache */
     char *tmp;    /* where the compiler writes it */
     pid_t pid;
     FILE *output;
 } job;
 
-static void compile_key(const mpy_compiler *c, const node *n, uint8_t out[HASH_SIZE]) {
-    XXH3_state_t *h = XXH3_createState();
-    if (h == NULL) {
-        diag_error("out of memory");
-        exit(EXIT_INPUT);
-    }
-    XXH3_128bits_reset(h);
-    static const char tag[] = "romfs mpy 1";
-    XXH3_128bits_update(h, tag, sizeof tag);
-    XXH3_128bits_update(h, c->identity, HASH_SIZE);
+static void compile_key(const mpy_compiler *c, const source *n, uint8_t out[HASH_SIZE]) {
+    hasher h;
+    hasher_init(&h);
+    hasher_str(&h, "romfs mpy 1");
+    hasher_update(&h, c->identity, HASH_SIZE);
     for (size_t i = 0; i < c->args.n; i++) {
-        XXH3_128bits_update(h, c->args.v[i], strlen(c->args.v[i]) + 1);
+        hasher_str(&h, c->args.v[i]);
     }
-    XXH3_128bits_update(h, "-s", 3);
-    XXH3_128bits_update(h, n->py_name, strlen(n->py_name) + 1);
-    XXH3_128bits_update(h, n->py_hash, HASH_SIZE);
-    XXH128_canonical_t canon;
-    XXH128_canonicalFromHash(&canon, XXH3_128bits_digest(h));
-    XXH3_freeState(h);
-    memcpy(out, canon.digest, HASH_SIZE);
+    hasher_str(&h, "-s");
+    hasher_str(&h, n->py_name);
+    hasher_update(&h, n->py_hash, HASH_SIZE);
+    hasher_final(&h, out);
 }
 
 static char *object_path(const char *cache_dir, const uint8_t key[HASH_SIZE]) {
     char hex[2 * HASH_SIZE + 1];
-    for (size_t i = 0; i < HASH_SIZE; i++) {
-        snprintf(hex + 2 * i, 3, "%02x", key[i]);
-    }
+    hex_encode(key, HASH_SIZE, hex);
     return xasprintf("%s/mpy/objects/%.2s/%s.mpy", cache_dir, hex, hex + 2);
 }
 
-/* Points the node at its compiled file; false when there is none. */
-static bool adopt(node *n, const char *object) {
+/* Points the source at its compiled file; false when there is none. */
+static bool adopt(source *n, const char *object) {
     if (file_stat_of(object, &n->st) != 0) {
         return false;
     }
     free(n->host);
     n->host = xstrdup(object);
-    n->size = n->st.size;
+    n->node->size = n->st.size;
     return true;
 }
 
@@ -115,7 +105,7 @@ static int finish(job *j, int status) {
     } else {
         char *text = proc_output(j->output, 16384);
         diag_error("%s (%s in the image): mpy-cross failed%s (exit status %d)%s",
-                   shown(j->n->from.shown), shown(j->n->py_name),
+                   shown(j->n->node->from.shown), shown(j->n->py_name),
                    status == 0 ? " to write its output" : "", status, text[0] ? ":" : "");
         for (char *line = strtok(text, "\n"); line != NULL; line = strtok(NULL, "\n")) {
             fprintf(stderr, "  %s\n", line);
@@ -135,13 +125,13 @@ static void progress(size_t done, size_t total, bool last) {
     }
 }
 
-int mpy_compile_all(tree *t, const mpy_compiler *c, const build_state *old, const char *cache_dir,
-                    unsigned jobs, size_t *compiled) {
-    job *todo = xcalloc(t->n_nodes, sizeof *todo);
+int mpy_compile_all(collection *col, const mpy_compiler *c, const build_state *old,
+                    const char *cache_dir, unsigned jobs, size_t *compiled) {
+    job *todo = xcalloc(col->n_srcs, sizeof *todo);
     size_t n_todo = 0;
     int rc = 0;
-    for (size_t i = 0; i < t->n_nodes && rc == 0; i++) {
-        node *n = t->all[i];
+    for (size_t i = 0; i < col->n_srcs && rc == 0; i++) {
+        source *n = col->srcs[i];
         if (n->py_host == NULL) {
             continue;
         }
@@ -149,7 +139,7 @@ int mpy_compile_all(tree *t, const mpy_compiler *c, const build_state *old, cons
         if (known != NULL) {
             memcpy(n->py_hash, known, HASH_SIZE);
         } else if (hash_file(n->py_host, n->py_hash, NULL) != 0) {
-            diag_error("%s: cannot read: %s", shown(n->from.shown), strerror(errno));
+            diag_error("%s: cannot read: %s", shown(n->node->from.shown), strerror(errno));
             rc = -1;
             break;
         }

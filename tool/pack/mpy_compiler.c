@@ -10,10 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <xxhash.h>
 
 #include "util/alloc.h"
 #include "util/atomic_file.h"
+#include "util/bytes.h"
 #include "util/file_stat.h"
 #include "util/path.h"
 #include "util/proc.h"
@@ -56,12 +56,6 @@ static char *stat_line(const file_stat *st) {
         st->dev, st->ino, st->size, st->mtime_sec, st->mtime_nsec, st->ctime_sec, st->ctime_nsec);
 }
 
-static void to_hex(const uint8_t *b, size_t n, char *out) {
-    for (size_t i = 0; i < n; i++) {
-        snprintf(out + 2 * i, 3, "%02x", b[i]);
-    }
-}
-
 /* The cached identity, if the binary's stat is what it was. */
 static int cached_identity(const mpy_compiler *c, const file_stat *st, uint8_t out[HASH_SIZE]) {
     char *path = identity_cache_path(c);
@@ -77,12 +71,7 @@ static int cached_identity(const mpy_compiler *c, const file_stat *st, uint8_t o
              fgets(line3, sizeof line3, f) && strlen(line3) == 2 * HASH_SIZE + 1;
     fclose(f);
     free(want);
-    for (size_t i = 0; ok && i < HASH_SIZE; i++) {
-        unsigned v;
-        ok = sscanf(line3 + 2 * i, "%2x", &v) == 1;
-        out[i] = (uint8_t)v;
-    }
-    return ok ? 0 : -1;
+    return ok && hex_decode(line3, HASH_SIZE, out) ? 0 : -1;
 }
 
 static int fresh_identity(mpy_compiler *c, uint8_t out[HASH_SIZE]) {
@@ -108,21 +97,18 @@ static int fresh_identity(mpy_compiler *c, uint8_t out[HASH_SIZE]) {
         free(version);
         return -1;
     }
-    XXH3_state_t *h = XXH3_createState();
-    XXH3_128bits_reset(h);
-    XXH3_128bits_update(h, version, strlen(version) + 1);
-    XXH3_128bits_update(h, binary, sizeof binary);
-    XXH128_canonical_t canon;
-    XXH128_canonicalFromHash(&canon, XXH3_128bits_digest(h));
-    XXH3_freeState(h);
-    memcpy(out, canon.digest, HASH_SIZE);
+    hasher h;
+    hasher_init(&h);
+    hasher_str(&h, version);
+    hasher_update(&h, binary, sizeof binary);
+    hasher_final(&h, out);
     free(version);
     return 0;
 }
 
 static void save_identity(const mpy_compiler *c, const file_stat *st) {
     char hex[2 * HASH_SIZE + 1];
-    to_hex(c->identity, HASH_SIZE, hex);
+    hex_encode(c->identity, HASH_SIZE, hex);
     char *line = stat_line(st);
     char *text = xasprintf("romfs mpy-cross identity 1\n%s%s\n", line, hex);
     char *path = identity_cache_path(c);
@@ -136,7 +122,7 @@ static void save_identity(const mpy_compiler *c, const file_stat *st) {
     free(line);
 }
 
-const mpy_compiler *mpy_compiler_find(mpy_compiler *c) {
+const mpy_compiler *mpy_compiler_locate(mpy_compiler *c) {
     if (c->state != 0) {
         return c->state > 0 ? c : NULL;
     }
@@ -166,6 +152,18 @@ const mpy_compiler *mpy_compiler_find(mpy_compiler *c) {
         strlist_add(&c->args, words.v[i]);
     }
     strlist_free(&words);
+    c->state = 1;
+    return c;
+}
+
+const mpy_compiler *mpy_compiler_find(mpy_compiler *c) {
+    if (mpy_compiler_locate(c) == NULL) {
+        return NULL;
+    }
+    if (c->state == 2) {
+        return c;
+    }
+    c->state = -1;
     file_stat st;
     if (file_stat_of(c->path, &st) != 0) {
         c->missing = xasprintf("cannot stat %s: %s", c->path, strerror(errno));
@@ -177,7 +175,7 @@ const mpy_compiler *mpy_compiler_find(mpy_compiler *c) {
         }
         save_identity(c, &st);
     }
-    c->state = 1;
+    c->state = 2;
     return c;
 }
 

@@ -17,13 +17,16 @@ typedef struct {
     const char *base_dir;  /* relative paths in spec are relative to this */
     const char *cache_dir;
     /* Found on first use. */
-    int state;                   /* 0: not looked for yet; 1: found; -1: not available */
+    int state;                   /* 0: not looked for; 1: located; 2: identified; -1: none */
     char *path;                  /* absolute */
     strlist args;                /* the extra arguments */
     uint8_t identity[HASH_SIZE]; /* of its --version output and its binary */
     char *missing;               /* why there is none */
 } mpy_compiler;
 
+/* The compiler's path and arguments, found on first call without running
+ * it; NULL with c->missing set when there is none. */
+const mpy_compiler *mpy_compiler_locate(mpy_compiler *c);
 /* The compiler, found and identified on first call (its identity comes
  * from the cache while its binary's stat is unchanged, so a warm build
  * runs nothing); NULL with c->missing set when there is none. */

@@ -20,10 +20,9 @@
 typedef struct {
     const manifest *m;
     const file_entry *e;
-    tree *t;
-    strlist *deps;
+    collection *c;
     mpy_compiler *mpy;
-    size_t *mpy_fallbacks;
+    bool plan_only;
     char *root_real; /* the entry's directory, symlinks resolved */
     struct {
         dev_t dev;
@@ -82,12 +81,12 @@ static int wants_compile(walk *w, const char *image_path, const settings *s, boo
         sibling_mpy) {
         return 0;
     }
-    if (mpy_compiler_find(w->mpy) != NULL) {
+    if ((w->plan_only ? mpy_compiler_locate(w->mpy) : mpy_compiler_find(w->mpy)) != NULL) {
         *compile = true;
         return 0;
     }
     if (s->mpy == MPY_AUTO) {
-        (*w->mpy_fallbacks)++;
+        w->c->mpy_fallbacks++;
         return 0;
     }
     diag_error_at(entry_pos(w->e),
@@ -106,24 +105,24 @@ static int add_file(walk *w, const char *host, const char *shown_src, const char
     }
     char *lands_at = compile ? xasprintf("%.*s.mpy", (int)strlen(image_path) - 3, image_path)
                              : xstrdup(image_path);
-    origin from = {w->e, (char *)shown_src};
-    node *n = tree_add_file(w->t, lands_at, &from);
+    origin from = {w->e->pos, (char *)shown_src};
+    node *n = tree_add_file(&w->c->t, lands_at, &from);
     free(lands_at);
     if (n == NULL) {
         return -1;
     }
     n->align = s->align;
-    n->mpy = s->mpy;
+    source *src = collection_add(w->c, n);
     if (compile) {
-        n->py_host = xstrdup(host);
-        n->py_name = xstrdup(image_path);
-        file_stat_from(st, &n->py_st);
+        src->py_host = xstrdup(host);
+        src->py_name = xstrdup(image_path);
+        file_stat_from(st, &src->py_st);
     } else {
-        n->host = xstrdup(host);
-        file_stat_from(st, &n->st);
-        n->size = n->st.size;
+        src->host = xstrdup(host);
+        file_stat_from(st, &src->st);
+        n->size = src->st.size;
     }
-    strlist_add(w->deps, host);
+    strlist_add(&w->c->deps, host);
     return 0;
 }
 
@@ -253,11 +252,11 @@ static int walk_dir(walk *w, const char *host, const char *shown_src, const char
             return -1;
         }
     }
-    origin from = {w->e, (char *)shown_src};
-    if (tree_mkdir(w->t, image_path, &from) == NULL) {
+    origin from = {w->e->pos, (char *)shown_src};
+    if (tree_mkdir(&w->c->t, image_path, &from) == NULL) {
         return -1;
     }
-    strlist_add(w->deps, host);
+    strlist_add(&w->c->deps, host);
     strlist names = {0};
     if (list_dir(w, host, shown_src, &names) != 0) {
         return -1;
@@ -363,13 +362,13 @@ static char *entry_dst(const file_entry *e, bool is_dir) {
     return dst;
 }
 
-static int collect_entry(const manifest *m, const file_entry *e, tree *t, strlist *deps,
-                         mpy_compiler *mpy, size_t *mpy_fallbacks) {
+static int collect_entry(const manifest *m, const file_entry *e, mpy_compiler *mpy,
+                         bool plan_only, collection *c) {
     const src_pos *at = e->src_pos.line ? &e->src_pos : NULL;
     char *host = e->src[0] == '/' ? xstrdup(e->src) : path_join(m->dir, e->src);
     struct stat st;
     int rc = -1;
-    walk w = {.m = m, .e = e, .t = t, .deps = deps, .mpy = mpy, .mpy_fallbacks = mpy_fallbacks};
+    walk w = {.m = m, .e = e, .c = c, .mpy = mpy, .plan_only = plan_only};
     char *dst = NULL;
     if (stat(host, &st) != 0) {
         diag_error_at(at, "src '%s': %s (looked for %s)", shown(e->src), strerror(errno),
@@ -413,16 +412,15 @@ out:
     return rc;
 }
 
-int sources_collect(const manifest *m, tree *t, strlist *deps, mpy_compiler *mpy,
-                    size_t *mpy_fallbacks) {
+int sources_collect(const manifest *m, mpy_compiler *mpy, bool plan_only, collection *c) {
     if (m->path != NULL) {
-        strlist_take(deps, path_abs(m->path));
+        strlist_take(&c->deps, path_abs(m->path));
     }
     for (size_t i = 0; i < m->n_files; i++) {
-        if (collect_entry(m, &m->files[i], t, deps, mpy, mpy_fallbacks) != 0) {
+        if (collect_entry(m, &m->files[i], mpy, plan_only, c) != 0) {
             return -1;
         }
     }
-    tree_sort(t);
+    tree_sort(&c->t);
     return 0;
 }

@@ -1,19 +1,22 @@
-/* Turns the manifest's entries into the image tree: walks directory
- * entries, applies excludes and rules, checks names and symlinks. */
-#ifndef ROMFS_SOURCES_H
-#define ROMFS_SOURCES_H
+/* Turns the manifest's entries into the image tree and the sources it is
+ * read from: walks directory entries, applies excludes and rules, checks
+ * names and symlinks. `build` and `verify --manifest` both run it, so the
+ * image is judged by exactly the decisions that made it. */
+#ifndef ROMFS_PACK_SOURCES_H
+#define ROMFS_PACK_SOURCES_H
+
+#include <stdbool.h>
 
 #include "manifest/manifest.h"
 #include "pack/mpy_compiler.h"
-#include "util/strlist.h"
-#include "format/tree.h"
+#include "pack/source.h"
 
-/* Fills `t` from `m`. A .py file that is to be compiled lands at its
- * .mpy path with py_host set (mpy_compile.c fills in the rest); with
- * `mpy: auto` and no compiler it stays a .py, counted in *mpy_fallbacks. Every file it will read
- * and every directory it listed goes into `deps` (absolute paths), so a build system notices a file
- * added to or removed from a directory entry. -1 after an error. */
-int sources_collect(const manifest *m, tree *t, strlist *deps, mpy_compiler *mpy,
-                    size_t *mpy_fallbacks);
+/* Fills `c` from `m`. A .py file that is to be compiled lands at its .mpy
+ * path with py_host set (mpy_compile.c fills in the rest); with `mpy:
+ * auto` and no compiler it stays a .py, counted in c->mpy_fallbacks.
+ * `plan_only` (verify) decides where every file lands without reading any
+ * file or running the compiler: whether a compiler exists is enough. -1
+ * after an error, printed. */
+int sources_collect(const manifest *m, mpy_compiler *mpy, bool plan_only, collection *c);
 
 #endif

@@ -13,35 +13,14 @@
 #include <xxhash.h>
 
 #include "util/alloc.h"
+#include "util/bytes.h"
 #include "util/atomic_file.h"
 #include "util/path.h"
 
 static const char magic[8] = {'R', 'M', 'F', 'S', 'S', 'T', 'A', 'T'};
 enum { FORMAT = 1, STAT_WORDS = 7, MAX_STATE = 1 << 30 };
 
-typedef struct {
-    unsigned char *p;
-    size_t len, cap;
-} bytes;
-
-static void put(bytes *b, const void *p, size_t n) {
-    if (b->len + n > b->cap) {
-        b->cap = (b->len + n) * 2;
-        b->p = xrealloc(b->p, b->cap);
-    }
-    memcpy(b->p + b->len, p, n);
-    b->len += n;
-}
-
-static void put_u64(bytes *b, uint64_t v) {
-    unsigned char le[8];
-    for (int i = 0; i < 8; i++) {
-        le[i] = (unsigned char)(v >> (8 * i));
-    }
-    put(b, le, 8);
-}
-
-static void put_stat(bytes *b, const file_stat *st) {
+static void put_stat(bytebuf *b, const file_stat *st) {
     uint64_t w[STAT_WORDS] = {st->dev,
                               st->ino,
                               st->size,
@@ -50,7 +29,7 @@ static void put_stat(bytes *b, const file_stat *st) {
                               (uint64_t)st->ctime_sec,
                               (uint64_t)st->ctime_nsec};
     for (int i = 0; i < STAT_WORDS; i++) {
-        put_u64(b, w[i]);
+        buf_add_le64(b, w[i]);
     }
 }
 
@@ -71,11 +50,7 @@ static const unsigned char *take(reader *r, size_t n) {
 
 static uint64_t get_u64(reader *r) {
     const unsigned char *le = take(r, 8);
-    uint64_t v = 0;
-    for (int i = 7; le != NULL && i >= 0; i--) {
-        v = (v << 8) | le[i];
-    }
-    return v;
+    return le != NULL ? get_le64(le) : 0;
 }
 
 static void get_stat(reader *r, file_stat *st) {
@@ -169,40 +144,36 @@ const uint8_t *state_hash_for(const build_state *s, const char *host, const file
 /* One source's record; 0 when it is left out: a file modified this
  * recently could change again within the same timestamp, so its hash is
  * trusted only from the next build on. */
-static int put_source(bytes *b, const char *host, const file_stat *st, const uint8_t *hash,
+static int put_source(bytebuf *b, const char *host, const file_stat *st, const uint8_t *hash,
                       int64_t now) {
     if (host == NULL || st->mtime_sec >= now - 1 || st->ctime_sec >= now - 1) {
         return 0;
     }
-    put_u64(b, strlen(host));
-    put(b, host, strlen(host) + 1);
+    buf_add_le64(b, strlen(host));
+    buf_add(b, host, strlen(host) + 1);
     put_stat(b, st);
-    put(b, hash, HASH_SIZE);
+    buf_add(b, hash, HASH_SIZE);
     return 1;
 }
 
 int state_save(const build_state *old, const char *path, const uint8_t key[HASH_SIZE],
-               const file_stat *image, const tree *t) {
+               const file_stat *image, const collection *c) {
     int64_t now = (int64_t)time(NULL);
-    bytes b = {0};
-    put(&b, magic, sizeof magic);
-    put_u64(&b, FORMAT);
-    put(&b, key, HASH_SIZE);
+    bytebuf b = {0};
+    buf_add(&b, magic, sizeof magic);
+    buf_add_le64(&b, FORMAT);
+    buf_add(&b, key, HASH_SIZE);
     put_stat(&b, image);
     size_t count_at = b.len;
-    put_u64(&b, 0);
+    buf_add_le64(&b, 0);
     uint64_t n = 0;
-    for (size_t i = 0; i < t->n_nodes; i++) {
-        const node *nd = t->all[i];
-        if (!nd->is_dir) {
-            n += put_source(&b, nd->host, &nd->st, nd->hash, now);
-            n += put_source(&b, nd->py_host, &nd->py_st, nd->py_hash, now);
-        }
+    for (size_t i = 0; i < c->n_srcs; i++) {
+        const source *s = c->srcs[i];
+        n += put_source(&b, s->host, &s->st, s->hash, now);
+        n += put_source(&b, s->py_host, &s->py_st, s->py_hash, now);
     }
-    for (int i = 0; i < 8; i++) {
-        b.p[count_at + (size_t)i] = (unsigned char)(n >> (8 * i));
-    }
-    put_u64(&b, XXH3_64bits(b.p, b.len));
+    put_le64(b.p + count_at, n);
+    buf_add_le64(&b, XXH3_64bits(b.p, b.len));
     int rc = 0;
     if (old->raw == NULL || old->raw_len != b.len || memcmp(old->raw, b.p, b.len) != 0) {
         char *dir = path_dirname_abs(path);
@@ -214,7 +185,7 @@ int state_save(const build_state *old, const char *path, const uint8_t key[HASH_
         }
         free(dir);
     }
-    free(b.p);
+    buf_free(&b);
     return rc;
 }
 

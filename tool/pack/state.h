@@ -8,9 +8,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "pack/source.h"
 #include "util/hash.h"
 #include "util/pathmap.h"
-#include "format/tree.h"
 
 typedef struct {
     file_stat st;
@@ -31,12 +31,12 @@ typedef struct {
 void state_load(build_state *s, const char *path);
 /* The stored hash of `host` if its stat is still `st`, else NULL. */
 const uint8_t *state_hash_for(const build_state *s, const char *host, const file_stat *st);
-/* Records the tree's sources (their hashes filled in) and the image.
+/* Records the sources (their hashes filled in) and the image.
  * Sources changed within the last two seconds are marked untrusted, so
  * an edit in the same second as the build cannot hide behind an equal
  * mtime. Writes only when the bytes differ from what was loaded. */
 int state_save(const build_state *old, const char *path, const uint8_t key[HASH_SIZE],
-               const file_stat *image, const tree *t);
+               const file_stat *image, const collection *c);
 void state_free(build_state *s);
 
 #endif

@@ -5,10 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+void xalloc_failed(void) {
+    diag_error("out of memory");
+    exit(EXIT_INPUT);
+}
+
 static void *checked(void *p) {
     if (p == NULL) {
-        diag_error("out of memory");
-        exit(EXIT_INPUT);
+        xalloc_failed();
     }
     return p;
 }

@@ -7,6 +7,8 @@
 
 #include "util/diag.h"
 
+/* Reports running out of memory and exits. */
+void xalloc_failed(void) __attribute__((noreturn));
 void *xmalloc(size_t n);
 void *xcalloc(size_t count, size_t n);
 void *xrealloc(void *p, size_t n);

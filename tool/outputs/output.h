@@ -1,0 +1,51 @@
+/* Every file a build writes beside the image goes through one interface:
+ * an output is handed the finished build (the tree, its layout, what the
+ * image was made from) and, if it asks, the image's bytes as a stream.
+ * A new kind of output is one file defining an output_kind plus a row in
+ * outputs/registry.c; the build and the command line find it there. */
+#ifndef ROMFS_OUTPUTS_OUTPUT_H
+#define ROMFS_OUTPUTS_OUTPUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "format/layout.h"
+#include "format/tree.h"
+#include "util/strlist.h"
+
+/* The finished build, as every output sees it. */
+typedef struct {
+    const char *image;  /* the image file, complete and in place */
+    const tree *t;      /* what it holds */
+    const layout *lay;  /* where */
+    const strlist *deps; /* every input a build system must watch */
+    bool has_capacity;
+    uint64_t capacity;
+} build_view;
+
+typedef struct output output;
+
+typedef struct {
+    const char *name;   /* in messages: "the listing" */
+    const char *option; /* `build --OPTION FILE` asks for it; NULL: none of its own */
+    const char *help;   /* for that option */
+    /* Writes the output for `v` to o->path, only when its contents change,
+     * so that nothing depending on it rebuilds for nothing. */
+    int (*write)(output *o, const build_view *v);
+} output_kind;
+
+struct output {
+    const output_kind *kind;
+    const char *path;
+};
+
+/* The table of output kinds (outputs/registry.c), ended by a NULL name. */
+extern const output_kind *const output_kinds[];
+const output_kind *output_kind_for_option(const char *option);
+
+/* Fails early, before the image is replaced, on an output that could never
+ * be written: a directory in its place, or no directory to hold it. */
+int output_check_writable(const output *o);
+
+#endif
