@@ -92,9 +92,14 @@ class SideFiles(ScratchTestCase):
                    "--align-header", "out.h", *extra, cwd=self.tmp, check=0)
 
     def test_listing_is_what_ls_prints(self):
+        """The listing beside the image is `romfs ls --manifest` of it: the
+        alignments it says each file needs are the build's own."""
         self.build()
-        self.assertEqual(readb(self.path("out.txt")),
-                         run("ls", "out.img", cwd=self.tmp, check=0).stdout)
+        listing = readb(self.path("out.txt"))
+        self.assertEqual(listing, run("ls", "out.img", "--manifest", "m.yaml", cwd=self.tmp,
+                                      check=0).stdout)
+        needs = {line.split()[0]: line.split()[3] for line in listing.decode().splitlines()[1:]}
+        self.assertEqual(needs, {"labels.txt": "4", "model.tflite": "16"})
 
     def test_align_header_says_the_largest_alignment(self):
         self.build()

@@ -15,7 +15,7 @@ import unittest
 
 from romfs_testlib import reference_writer
 from romfs_testlib.image_reader import ImageError, parse
-from romfs_testlib.tool import ScratchTestCase, run
+from romfs_testlib.tool import ScratchTestCase, builtin_need, run
 from romfs_testlib.trees import assert_same_tree, write_tree
 
 
@@ -195,7 +195,7 @@ class VectorMixin:
                 want.append({"path": path, "type": "dir"})
             else:
                 want.append({"path": path, "type": "file", "size": size, "offset": offset,
-                             "align": offset & -offset})
+                             "align": offset & -offset, "align_needed": builtin_need(path)})
         self.assertEqual(listing["entries"], want)
         files = {p: v for p, v in _flat(tree).items() if v is not None}
         for path, content in files.items():

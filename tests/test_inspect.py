@@ -11,7 +11,7 @@ import unittest
 from romfs_testlib import reference_writer, trees
 from romfs_testlib.image_reader import (ImageError, dir_record, encode_varuint, file_record,
                                         image, name_field, parse, record)
-from romfs_testlib.tool import ScratchTestCase, run, readb, yaml_str as q
+from romfs_testlib.tool import ScratchTestCase, builtin_need, run, readb, yaml_str as q
 
 
 def inspect_tree():
@@ -84,7 +84,8 @@ class Listing(InspectCase):
                         want.append({"path": e.path, "type": "dir"})
                     else:
                         want.append({"path": e.path, "type": "file", "size": e.size,
-                                     "offset": e.offset, "align": e.offset & -e.offset})
+                                     "offset": e.offset, "align": e.offset & -e.offset,
+                                     "align_needed": builtin_need(e.path)})
                 self.assertEqual(listing["entries"], want)
 
     def test_ls_text_matches_reader(self):
@@ -92,18 +93,25 @@ class Listing(InspectCase):
             with self.subTest(label):
                 parsed = parse(readb(img))
                 out = run("ls", img, check=0).stdout.decode("utf-8")
-                lines = [l for l in out.splitlines() if l.strip()]
+                header, *lines = [l for l in out.splitlines() if l.strip()]
+                self.assertEqual(header.split(), ["PATH", "SIZE", "OFFSET", "NEEDS", "HAS"])
                 self.assertEqual(len(lines), len(parsed.entries), out)
                 for line, e in zip(lines, parsed.entries):
-                    path, size, offset, align = line.rsplit(None, 3)
+                    flagged = line.endswith("  MISALIGNED")
+                    if flagged:
+                        line = line[:-len("  MISALIGNED")]
+                    path, size, offset, need, has = line.rsplit(None, 4)
                     path = path.strip()
+                    self.assertEqual(flagged, e.kind == "file" and e.offset % builtin_need(e.path)
+                                     != 0, line)
                     if e.kind == "dir":
-                        self.assertEqual((path, size, offset, align),
-                                         (e.path + "/", "-", "-", "-"), line)
+                        self.assertEqual((path, size, offset, need, has),
+                                         (e.path + "/", "-", "-", "-", "-"), line)
                     else:
                         self.assertEqual(
-                            (path, int(size), int(offset), int(align)),
-                            (e.path, e.size, e.offset, e.offset & -e.offset), line)
+                            (path, int(size), int(offset), int(need), int(has)),
+                            (e.path, e.size, e.offset, builtin_need(e.path),
+                             e.offset & -e.offset), line)
 
     def test_cat_every_file(self):
         for label, img, tree in self.images():

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <sanitizer/allocator_interface.h>
 
@@ -23,6 +24,7 @@
 #include "inspect/image_file.h"
 #include "inspect/listing.h"
 #include "manifest/manifest.h"
+#include "pack/align_policy.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -69,9 +71,12 @@ static void stop_counting(const char *what, size_t size) {
 
 static FILE *devnull;
 static manifest rules;
+static builtin_policy builtin_n6;
+static plan_policy plan;
 
-/* Rules that give files different alignments, so that image_check's
- * manifest path (entry_for, the .mpy-as-.py lookup) runs too. */
+/* Rules that give files different alignments, so that the plan policy
+ * (what verify --manifest and ls --manifest judge by) runs too; its
+ * sources are made in a scratch directory at start-up. */
 static const char rules_yaml[] = "version: 1\n"
                                  "image:\n"
                                  "  align: 8\n"
@@ -82,12 +87,48 @@ static const char rules_yaml[] = "version: 1\n"
                                  "  - match: \"lib/**/*.py\"\n"
                                  "    align: 16\n"
                                  "files:\n"
-                                 "  - src: assets/model.tflite\n"
-                                 "  - src: python/lib\n"
+                                 "  - src: model.tflite\n"
+                                 "  - src: lib\n"
                                  "    dst: lib/\n"
                                  "    align: 2\n"
                                  "  - src: data\n"
                                  "    dst: .\n";
+
+static void make_file(const char *dir, const char *rel) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, rel);
+    FILE *f = fopen(path, "w");
+    if (f == NULL || fputs(rel, f) < 0 || fclose(f) != 0) {
+        abort();
+    }
+}
+
+static void make_plan(void) {
+    char dir[] = "/tmp/romfs-fuzz-inspect-XXXXXX";
+    char sub[600];
+    if (mkdtemp(dir) == NULL) {
+        abort();
+    }
+    for (const char *d = "lib\0lib/pkg\0data\0data/x\0"; *d; d += strlen(d) + 1) {
+        snprintf(sub, sizeof sub, "%s/%s", dir, d);
+        if (mkdir(sub, 0777) != 0) {
+            abort();
+        }
+    }
+    make_file(dir, "model.tflite");
+    make_file(dir, "lib/a.py");
+    make_file(dir, "lib/pkg/b.bin");
+    make_file(dir, "data/c.bin");
+    make_file(dir, "data/x/d.json");
+    char manifest_path[600];
+    snprintf(manifest_path, sizeof manifest_path, "%s/fuzz-rules.yaml", dir);
+    defines none = {0};
+    if (manifest_parse(manifest_path, rules_yaml, sizeof rules_yaml - 1, &none, &rules) != 0 ||
+        plan_policy_init(&plan, &rules, NULL) != 0) {
+        abort();
+    }
+    builtin_policy_init(&builtin_n6, TARGET_N6);
+}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
     (void)argc;
@@ -98,10 +139,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
         abort();
     }
     __sanitizer_install_malloc_and_free_hooks(on_malloc, on_free);
-    defines none = {0};
-    if (manifest_parse("fuzz-rules.yaml", rules_yaml, sizeof rules_yaml - 1, &none, &rules) != 0) {
-        abort();
-    }
+    make_plan();
     /* The tool reports every fault of a corrupt image on stderr, which is
      * most of what the fuzzer feeds it; printing it all costs more than
      * the checks. Only the stdio stream is swapped: libFuzzer and the
@@ -122,14 +160,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size > 0) {
         memcpy(copy, data, size);
     }
-    static const unsigned char header[3] = {0xd2, 0xcd, 0x31};
     image_file f;
     memset(&f, 0, sizeof f);
     f.path = "fuzz.romfs";
     f.bytes = copy;
     f.len = size;
-    if (size >= 4 && memcmp(copy, header, 3) == 0 && romfs_open(&f.img, copy, size) == ROMFS_OK) {
-        check_opts o = {true, NULL, false};
+    if (romfs_open(&f.img, copy, size) == ROMFS_OK) {
+        builtin_policy builtin;
+        builtin_policy_init(&builtin, TARGET_NONE);
+        check_opts o = {&builtin.base, false};
         check_result r;
         start_counting();
         size_t faults = image_check(&f, &o, &r);
@@ -139,16 +178,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         CHECK((r.files + r.dirs) * 3 <= f.img.payload_len);
         CHECK(r.max_align >= 1 && (r.max_align & (r.max_align - 1)) == 0);
 
-        /* Alignment checked or not, by the input, as `extract` and
-         * `verify` differ. */
-        check_opts with_rules = {size % 3 != 0, &rules, true};
+        /* No alignment (as `extract` checks), a target's, or a manifest's,
+         * by the input. */
+        memset(plan.seen, 0, plan.plan.t.n_nodes * sizeof *plan.seen);
+        const align_policy *policies[3] = {NULL, &builtin_n6.base, &plan.base};
+        check_opts with_rules = {policies[size % 3], true};
         check_result r2;
         image_check(&f, &with_rules, &r2);
         CHECK(r2.files == r.files && r2.dirs == r.dirs);
 
         start_counting();
-        int text = listing_print(devnull, &f, false);
-        int json = listing_print(devnull, &f, true);
+        int text = listing_print(devnull, &f, false, &builtin.base);
+        int json = listing_print(devnull, &f, true, policies[1 + size % 2]);
         stop_counting("listing_print", size);
         CHECK(text == json);
         /* A listing that stops at a structural fault means verify saw it. */

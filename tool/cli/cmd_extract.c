@@ -112,7 +112,7 @@ static int run_extract(const cli_args *a) {
     if (image_file_open(&f, image) != 0) {
         return EXIT_INPUT;
     }
-    check_opts o = {false, NULL, true};
+    check_opts o = {NULL, true};
     check_result r;
     int status = EXIT_INPUT;
     size_t files = 0, dirs = 0;

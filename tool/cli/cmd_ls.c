@@ -3,24 +3,30 @@
 #include <stdio.h>
 
 #include "cli/commands.h"
+#include "cli/policy.h"
 #include "inspect/image_file.h"
 #include "inspect/listing.h"
 #include "util/diag.h"
 
-enum { L_JSON };
+enum { L_JSON, L_MANIFEST, L_DEFINE, L_TARGET };
 
 static const cli_option ls_options[] = {
     [L_JSON] = {0, "json", NULL, "print JSON instead of text"},
+    CLI_POLICY_OPTIONS,
     {0},
 };
 
 static int run_ls(const cli_args *a) {
+    cli_policy p;
+    int status = cli_policy_open(&p, a, L_MANIFEST, L_DEFINE, L_TARGET);
     image_file f;
-    if (image_file_open(&f, a->operands[0]) != 0) {
-        return EXIT_INPUT;
+    if (status == 0 && image_file_open(&f, a->operands[0]) != 0) {
+        status = EXIT_INPUT;
+    } else if (status == 0) {
+        status = listing_print(stdout, &f, cli_flag(a, L_JSON), p.active) == 0 ? 0 : EXIT_INPUT;
+        image_file_close(&f);
     }
-    int status = listing_print(stdout, &f, cli_flag(a, L_JSON)) == 0 ? 0 : EXIT_INPUT;
-    image_file_close(&f);
+    cli_policy_close(&p);
     return status;
 }
 
@@ -29,7 +35,7 @@ const cli_command ls_command = {
     .operands = "IMAGE",
     .min_operands = 1,
     .max_operands = 1,
-    .summary = "list path, size, data offset and alignment of every entry",
+    .summary = "list every entry: path, size, data offset, the alignment it needs and has",
     .options = ls_options,
     .run = run_ls,
 };

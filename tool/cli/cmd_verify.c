@@ -1,55 +1,41 @@
-/* `romfs verify`: structure and alignment, one line per fault. */
+/* `romfs verify`: structure and alignment, one line per fault, and on
+ * success one line that says what was checked and by which rules. */
 #include <stdio.h>
 
 #include "cli/commands.h"
+#include "cli/policy.h"
 #include "inspect/image_check.h"
 #include "inspect/image_file.h"
-#include "manifest/manifest.h"
 #include "util/diag.h"
 
-enum { V_MANIFEST, V_DEFINE, V_QUIET };
+enum { V_QUIET, V_MANIFEST, V_DEFINE, V_TARGET };
 
 static const cli_option verify_options[] = {
-    [V_MANIFEST] = {'m', "manifest", "MANIFEST", "judge alignment by this manifest's rules"},
-    [V_DEFINE] = {'D', "define", "NAME=VALUE", "a value for ${NAME} in the manifest", true},
     [V_QUIET] = {'q', "quiet", NULL, "print nothing when the image is sound"},
+    CLI_POLICY_OPTIONS,
     {0},
 };
 
 static int run_verify(const cli_args *a) {
-    const char *path = a->operands[0], *manifest_path = cli_value(a, V_MANIFEST);
-    defines defs = {0};
-    int status = EXIT_USAGE;
-    for (size_t i = 0; i < cli_count(a, V_DEFINE); i++) {
-        if (defines_add(&defs, a->opts[V_DEFINE].v[i]) != 0) {
-            goto out;
-        }
-    }
-    status = EXIT_INPUT;
-    manifest m;
-    if (manifest_path != NULL && manifest_load(manifest_path, &defs, &m) != 0) {
-        manifest_free(&m);
-        goto out;
-    }
+    const char *path = a->operands[0];
+    cli_policy p;
+    int status = cli_policy_open(&p, a, V_MANIFEST, V_DEFINE, V_TARGET);
     image_file f;
-    if (image_file_open(&f, path) == 0) {
-        check_opts o = {true, manifest_path ? &m : NULL, false};
+    if (status == 0 && image_file_open(&f, path) != 0) {
+        status = EXIT_INPUT;
+    } else if (status == 0) {
+        check_opts o = {p.active, false};
         check_result r;
-        if (image_check(&f, &o, &r) == 0) {
-            if (!cli_flag(a, V_QUIET)) {
-                printf(
-                    "%s: ok: %zu files, %zu directories, %zu bytes, largest alignment needed %u\n",
-                    path, r.files, r.dirs, f.img.size, r.max_align);
-            }
-            status = 0;
+        if (image_check(&f, &o, &r) != 0) {
+            status = EXIT_INPUT;
+        } else if (!cli_flag(a, V_QUIET)) {
+            printf("%s: ok: %zu files, %zu directories, %zu bytes; alignment by the %s: every "
+                   "file as aligned as it needs, the most %u\n",
+                   path, r.files, r.dirs, f.img.size, p.active->rules, r.max_align);
         }
         image_file_close(&f);
     }
-    if (manifest_path != NULL) {
-        manifest_free(&m);
-    }
-out:
-    defines_free(&defs);
+    cli_policy_close(&p);
     return status;
 }
 

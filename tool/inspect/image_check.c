@@ -1,17 +1,18 @@
 #include "inspect/image_check.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "util/alloc.h"
-#include "util/path.h"
 #include "inspect/image_walk.h"
 #include "util/pathmap.h"
 #include "util/utf8.h"
 
 enum { MAX_FAULT_LINES = 100 };
+#define NO_OFFSET SIZE_MAX
 
 typedef struct {
     const image_file *f;
@@ -28,11 +29,15 @@ static void fault(checker *c, size_t offset, const char *path, const char *fmt, 
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    char at[32] = "";
+    if (offset != NO_OFFSET) {
+        snprintf(at, sizeof at, "offset 0x%zx: ", offset);
+    }
     char *line;
     if (path != NULL && path[0] != '\0') {
-        line = xasprintf("%s: offset 0x%zx: %s: %s", shown(c->f->path), offset, shown(path), msg);
+        line = xasprintf("%s: %s%s: %s", shown(c->f->path), at, shown(path), msg);
     } else {
-        line = xasprintf("%s: offset 0x%zx: %s", shown(c->f->path), offset, msg);
+        line = xasprintf("%s: %s%s", shown(c->f->path), at, msg);
     }
     if (c->r->faults++ == 0) {
         snprintf(c->r->first, sizeof c->r->first, "%s", line);
@@ -49,6 +54,11 @@ size_t offset_alignment(size_t offset) {
         a *= 2;
     }
     return a;
+}
+
+static void report_unseen(void *ctx, const char *path) {
+    checker *c = ctx;
+    fault(c, NO_OFFSET, path, "missing: the %s would put it in the image", c->o->align->rules);
 }
 
 static const char *name_fault(const romfs_entry *e) {
@@ -69,47 +79,6 @@ static const char *name_fault(const romfs_entry *e) {
         return "name is not valid UTF-8";
     }
     return NULL;
-}
-
-/* The manifest entry whose dst covers `path`: the longest such dst. */
-static const file_entry *entry_for(const manifest *m, const char *path) {
-    const file_entry *best = NULL;
-    size_t best_len = 0;
-    for (size_t i = 0; i < m->n_files; i++) {
-        const file_entry *e = &m->files[i];
-        char *dst = e->dst ? xstrdup(e->dst) : path_basename(e->src);
-        size_t len = strlen(dst);
-        while (len > 0 && dst[len - 1] == '/') {
-            len--;
-        }
-        if (len == 1 && dst[0] == '.') {
-            len = 0;
-        }
-        bool covers =
-            len == 0 || (!strncmp(path, dst, len) && (path[len] == '\0' || path[len] == '/'));
-        if (covers && (best == NULL || len >= best_len)) {
-            best = e;
-            best_len = len;
-        }
-        free(dst);
-    }
-    return best;
-}
-
-static unsigned needed_align(const check_opts *o, const char *path, size_t len) {
-    if (o->m != NULL) {
-        unsigned align = manifest_settings_for(o->m, entry_for(o->m, path), path).align;
-        if (path_has_suffix(path, len, ".mpy")) {
-            /* A compiled .py took the settings of its .py path. */
-            char *py = xasprintf("%.*s.py", (int)len - 4, path);
-            unsigned as_py = manifest_settings_for(o->m, entry_for(o->m, py), py).align;
-            align = as_py > align ? as_py : align;
-            free(py);
-        }
-        return align;
-    }
-    unsigned model = manifest_model_align(path, TARGET_NONE);
-    return model != 0 ? model : 1;
 }
 
 /* Names seen in each directory, to report duplicates (a reader finds only
@@ -155,31 +124,36 @@ size_t image_check(const image_file *f, const check_opts *o, check_result *r) {
             fault(&c, e.record_offset, w.path,
                   "duplicate name in its directory; readers see only the first");
         }
-        if (e.type == ROMFS_TYPE_DIR) {
-            r->dirs++;
+        bool is_dir = e.type == ROMFS_TYPE_DIR;
+        r->dirs += is_dir;
+        r->files += !is_dir;
+        if (o->align == NULL) {
             continue;
         }
-        r->files++;
+        bool expected = true;
+        unsigned need = o->align->need(o->align, w.path, w.path_len, is_dir, &expected);
+        if (!expected) {
+            fault(&c, e.record_offset, w.path, "%s is not in the image the %s would build",
+                  is_dir ? "directory" : "file", o->align->rules);
+            continue;
+        }
         size_t offset = (size_t)(e.data - f->bytes);
-        if (!o->check_align) {
+        if (is_dir) {
             continue;
         }
-        unsigned need = needed_align(o, w.path, w.path_len);
         if (need > r->max_align) {
             r->max_align = need;
         }
         if (offset % need != 0) {
-            bool model = manifest_model_align(w.path, TARGET_NONE) != 0;
             fault(&c, offset, w.path,
                   "data at offset %zu is %zu-byte aligned, but it needs %u-byte alignment%s",
-                  offset, offset_alignment(offset), need,
-                  o->m    ? " (from the manifest)"
-                  : model ? " (a .tflite model is read in place by the ML runtime)"
-                          : "");
+                  offset, offset_alignment(offset), need, o->align->why);
         }
     }
     if (rc < 0) {
         fault(&c, w.fault_offset, w.path, "%s", w.fault);
+    } else if (o->align != NULL && o->align->unseen != NULL) {
+        o->align->unseen(o->align, report_unseen, &c);
     }
     if (r->faults > MAX_FAULT_LINES && !o->quiet) {
         diag_error("%s: %zu more faults not shown", shown(f->path), r->faults - MAX_FAULT_LINES);

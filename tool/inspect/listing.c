@@ -14,21 +14,24 @@ void listing_begin(listing_printer *p, FILE *out, bool json, size_t widest, uint
     p->first = true;
     if (json) {
         fprintf(out, "{\n  \"size\": %llu,\n  \"entries\": [", (unsigned long long)image_size);
+    } else {
+        fprintf(out, "%-*s %10s %10s %6s %6s\n", p->width, "PATH", "SIZE", "OFFSET", "NEEDS", "HAS");
     }
 }
 
-/* Text columns: path (directories end in '/'), size, data offset, and the
- * largest power of two dividing that offset. */
+/* Text columns: path (directories end in '/'), size, data offset, the
+ * alignment the file's rules ask for, and the one its offset gives (the
+ * largest power of two dividing it), flagged when it falls short. */
 static void print_text(listing_printer *p, const listing_row *r) {
     if (r->is_dir) {
         int pad = p->width - (int)r->path_len - 1;
-        fprintf(p->out, "%.*s/%*s %10s %10s %6s\n", (int)r->path_len, r->path, pad > 0 ? pad : 0,
-                "", "-", "-", "-");
+        fprintf(p->out, "%.*s/%*s %10s %10s %6s %6s\n", (int)r->path_len, r->path,
+                pad > 0 ? pad : 0, "", "-", "-", "-", "-");
         return;
     }
-    fprintf(p->out, "%-*.*s %10llu %10llu %6zu\n", p->width, (int)r->path_len, r->path,
-            (unsigned long long)r->size, (unsigned long long)r->offset,
-            offset_alignment((size_t)r->offset));
+    fprintf(p->out, "%-*.*s %10llu %10llu %6u %6zu%s\n", p->width, (int)r->path_len, r->path,
+            (unsigned long long)r->size, (unsigned long long)r->offset, r->need,
+            offset_alignment((size_t)r->offset), r->offset % r->need ? "  MISALIGNED" : "");
 }
 
 static void print_json(listing_printer *p, const listing_row *r) {
@@ -38,9 +41,11 @@ static void print_json(listing_printer *p, const listing_row *r) {
         fprintf(p->out, ", \"type\": \"dir\"}");
         return;
     }
-    fprintf(p->out, ", \"type\": \"file\", \"size\": %llu, \"offset\": %llu, \"align\": %zu}",
+    fprintf(p->out,
+            ", \"type\": \"file\", \"size\": %llu, \"offset\": %llu, \"align\": %zu, "
+            "\"align_needed\": %u}",
             (unsigned long long)r->size, (unsigned long long)r->offset,
-            offset_alignment((size_t)r->offset));
+            offset_alignment((size_t)r->offset), r->need);
 }
 
 void listing_print_row(listing_printer *p, const listing_row *r) {
@@ -72,7 +77,7 @@ static size_t widest_path(const image_file *f) {
     return widest;
 }
 
-int listing_print(FILE *out, const image_file *f, bool json) {
+int listing_print(FILE *out, const image_file *f, bool json, const align_policy *policy) {
     listing_printer p;
     listing_begin(&p, out, json, json ? 0 : widest_path(f), f->img.size);
     image_walk w;
@@ -81,9 +86,11 @@ int listing_print(FILE *out, const image_file *f, bool json) {
     size_t depth;
     int rc;
     while ((rc = image_walk_next(&w, &e, &depth)) == 1) {
-        listing_row r = {w.path, w.path_len, e.type == ROMFS_TYPE_DIR, e.size, 0};
+        listing_row r = {w.path, w.path_len, e.type == ROMFS_TYPE_DIR, e.size, 0, 1};
         if (!r.is_dir) {
+            bool expected;
             r.offset = (uint64_t)(e.data - f->bytes);
+            r.need = policy->need(policy, w.path, w.path_len, false, &expected);
         }
         listing_print_row(&p, &r);
     }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "inspect/image_check.h"
 #include "inspect/image_file.h"
 
 typedef struct {
@@ -16,6 +17,7 @@ typedef struct {
     size_t path_len;
     bool is_dir;
     uint64_t size, offset; /* a file's data */
+    unsigned need;         /* the alignment its rules ask for */
 } listing_row;
 
 typedef struct {
@@ -30,8 +32,9 @@ void listing_begin(listing_printer *p, FILE *out, bool json, size_t widest, uint
 void listing_print_row(listing_printer *p, const listing_row *r);
 void listing_end(listing_printer *p);
 
-/* Prints every entry of `f`; on a structural fault prints what came before
- * it, reports the fault and returns -1. */
-int listing_print(FILE *out, const image_file *f, bool json);
+/* Prints every entry of `f`, each file's needed alignment from `policy`;
+ * on a structural fault prints what came before it, reports the fault and
+ * returns -1. */
+int listing_print(FILE *out, const image_file *f, bool json, const align_policy *policy);
 
 #endif

@@ -373,10 +373,10 @@ static int load_image(loader *L, yaml_node_t *map) {
             if (get_string(L, v, "image.target", &s) != 0) {
                 return -1;
             }
-            if (strcmp(s, "n6") != 0) {
-                FAIL_AT(L, v, "unknown image.target '%s' (known targets: n6)", shown(s));
+            if (manifest_target(s, &m->target) != 0) {
+                FAIL_AT(L, v, "unknown image.target '%s' (known targets: %s)", shown(s),
+                        MANIFEST_TARGETS);
             }
-            m->target = TARGET_N6;
         } else if (key_is(L, pair, "mpy_cross")) {
             if (get_expanded(L, v, "image.mpy_cross", &m->mpy_cross) != 0) {
                 return -1;
@@ -825,6 +825,14 @@ static void apply(settings *s, const settings *layer) {
     if (layer->exclude >= 0) {
         s->exclude = layer->exclude;
     }
+}
+
+int manifest_target(const char *name, int *target) {
+    if (!strcmp(name, "n6")) {
+        *target = TARGET_N6;
+        return 0;
+    }
+    return -1;
 }
 
 unsigned manifest_model_align(const char *path, int target) {

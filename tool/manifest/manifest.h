@@ -79,6 +79,10 @@ void defines_free(defines *d);
 /* The value of the last -D NAME=..., or NULL. */
 const char *defines_get(const defines *d, const char *name, size_t len);
 
+/* A target's name (image.target, --target) as TARGET_*; -1 if unknown. */
+#define MANIFEST_TARGETS "n6"
+int manifest_target(const char *name, int *target);
+
 /* The built-in alignment of a model (`*.tflite`: 16, 32 for target n6) at
  * `path`, or 0 when it is not one: runtimes read models in place and
  * check their alignment. */

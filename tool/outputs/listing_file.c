@@ -27,7 +27,7 @@ static void print_rows(listing_printer *p, const build_view *v) {
         if (i < n->n_kids) {
             const node *k = n->kids[i++];
             listing_row r = {k->path, strlen(k->path), k->is_dir, k->size,
-                             k->is_dir ? 0 : v->lay->at[k->id].data_offset};
+                             k->is_dir ? 0 : v->lay->at[k->id].data_offset, k->align};
             listing_print_row(p, &r);
             if (k->is_dir) {
                 if (depth == cap) {

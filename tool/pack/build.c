@@ -156,12 +156,8 @@ int build_run(const manifest *m, const build_opts *o) {
     char *cache = cache_dir_for(o);
     char *state_file = state_path(cache, o->output);
     state_load(&old, state_file);
-    mpy_compiler mpy = {
-        .spec = m->mpy_cross ? m->mpy_cross : o->mpy_cross,
-        .spec_from = m->mpy_cross ? "image.mpy_cross" : "-D ROMFS_MPY_CROSS",
-        .base_dir = m->dir,
-        .cache_dir = cache,
-    };
+    mpy_compiler mpy;
+    mpy_compiler_init(&mpy, m, o->mpy_cross, cache);
     layout lay = {0};
     int status = EXIT_INPUT;
     if (check_outputs(o, cache) != 0 || sources_collect(m, &mpy, false, &c) != 0 ||

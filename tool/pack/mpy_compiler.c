@@ -122,6 +122,15 @@ static void save_identity(const mpy_compiler *c, const file_stat *st) {
     free(line);
 }
 
+void mpy_compiler_init(mpy_compiler *c, const manifest *m, const char *define_spec,
+                       const char *cache_dir) {
+    memset(c, 0, sizeof *c);
+    c->spec = m->mpy_cross ? m->mpy_cross : define_spec;
+    c->spec_from = m->mpy_cross ? "image.mpy_cross" : "-D ROMFS_MPY_CROSS";
+    c->base_dir = m->dir;
+    c->cache_dir = cache_dir;
+}
+
 const mpy_compiler *mpy_compiler_locate(mpy_compiler *c) {
     if (c->state != 0) {
         return c->state > 0 ? c : NULL;
@@ -169,11 +178,13 @@ const mpy_compiler *mpy_compiler_find(mpy_compiler *c) {
         c->missing = xasprintf("cannot stat %s: %s", c->path, strerror(errno));
         return NULL;
     }
-    if (cached_identity(c, &st, c->identity) != 0) {
+    if (c->cache_dir == NULL || cached_identity(c, &st, c->identity) != 0) {
         if (fresh_identity(c, c->identity) != 0) {
             return NULL;
         }
-        save_identity(c, &st);
+        if (c->cache_dir != NULL) {
+            save_identity(c, &st);
+        }
     }
     c->state = 2;
     return c;

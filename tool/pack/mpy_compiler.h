@@ -24,6 +24,11 @@ typedef struct {
     char *missing;               /* why there is none */
 } mpy_compiler;
 
+/* Which compiler a build of `m` uses: image.mpy_cross, else
+ * `define_spec` (-D ROMFS_MPY_CROSS), else mpy-cross on PATH. `cache_dir`
+ * may be NULL (nothing is remembered). */
+void mpy_compiler_init(mpy_compiler *c, const manifest *m, const char *define_spec,
+                       const char *cache_dir);
 /* The compiler's path and arguments, found on first call without running
  * it; NULL with c->missing set when there is none. */
 const mpy_compiler *mpy_compiler_locate(mpy_compiler *c);
