@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "manifest/manifest.h"
+#include "manifest/settings.h"
 #include "outputs/output.h"
 #include "pack/build.h"
 #include "util/alloc.h"
@@ -101,6 +102,13 @@ out:
     return status;
 }
 
+static const char *const build_notes[] = {
+    "Directory entries leave out, unless image.default_excludes is false (or a rule or entry\n"
+    "says exclude: false): " DEFAULT_EXCLUDES_TEXT ".\n"
+    "A file named as an entry's src is always packed.",
+    NULL,
+};
+
 const cli_command build_command = {
     .name = "build",
     .operands = "MANIFEST",
@@ -109,6 +117,7 @@ const cli_command build_command = {
     .summary = "pack the files a manifest names into an image",
     .options = build_options,
     .run = run_build,
+    .notes = build_notes,
 };
 
 enum { P_OUTPUT, P_ALIGN, P_DEPFILE, P_QUIET };
@@ -149,7 +158,8 @@ static int run_pack_dir(const cli_args *a) {
     m.dir = path_abs(".");
     m.image.align = align;
     m.image.mpy = MPY_OFF;
-    m.image.exclude = 0;
+    m.image.exclude = -1;
+    m.default_excludes = false; /* mpremote packs everything; so does pack-dir */
     m.files = &e;
     m.n_files = 1;
     int status = build_run(&m, &o);

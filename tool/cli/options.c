@@ -157,6 +157,9 @@ void cli_print_help(FILE *out, const cli_command *cmd) {
                  o->value ? o->value : "");
         fprintf(out, "  %-26s %s%s\n", left, o->help, o->repeat ? " (repeatable)" : "");
     }
+    for (const char *const *n = cmd->notes; n != NULL && *n != NULL; n++) {
+        fprintf(out, "\n%s\n", *n);
+    }
 }
 
 void cli_usage_error(const cli_command *cmd) {

@@ -39,6 +39,7 @@ struct cli_command {
     const char *summary;
     const cli_option *options; /* ended by a NULL longname */
     int (*run)(const cli_args *a);
+    const char *const *notes; /* paragraphs for --help after the options; NULL-ended, may be NULL */
 };
 
 /* -1 after a usage error, printed. */

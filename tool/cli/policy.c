@@ -1,4 +1,5 @@
 #include "cli/policy.h"
+#include "manifest/settings.h"
 
 #include <string.h>
 

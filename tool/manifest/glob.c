@@ -115,6 +115,10 @@ static bool match_part(const char *pat, const char *text, size_t text_len) {
     return true;
 }
 
+bool glob_match_name(const char *pattern, const char *name) {
+    return match_part(pattern, name, strlen(name));
+}
+
 bool glob_match(const glob *g, const char *path) {
     if (!g->anchored) {
         const char *last = strrchr(path, '/');

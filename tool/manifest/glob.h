@@ -13,6 +13,9 @@ typedef struct glob glob;
 /* NULL with *why set when the pattern is malformed. */
 glob *glob_compile(const char *pattern, const char **why);
 bool glob_match(const glob *g, const char *path);
+/* One path part against one pattern part (no '/' in either), uncompiled:
+ * for fixed, well-formed patterns such as the default excludes. */
+bool glob_match_name(const char *pattern, const char *name);
 void glob_free(glob *g);
 
 #endif

@@ -6,6 +6,7 @@
  * descends the fixed shape of the schema and counts the nodes it visits
  * through aliases, so it cannot be made to work without bound either. */
 #include "manifest/manifest.h"
+#include "manifest/settings.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -34,7 +35,8 @@ typedef struct {
 } loader;
 
 static const char *const top_keys[] = {"version", "image", "rules", "files", NULL};
-static const char *const image_keys[] = {"size", "align", "target", "mpy", "mpy_cross", NULL};
+static const char *const image_keys[] = {"size",      "align", "target", "mpy", "mpy_cross",
+                                         "default_excludes", NULL};
 static const char *const rule_keys[] = {"match", "align", "mpy", "exclude", NULL};
 static const char *const entry_keys[] = {"src", "dst", "exclude", "align", "mpy", NULL};
 
@@ -377,6 +379,12 @@ static int load_image(loader *L, yaml_node_t *map) {
                 FAIL_AT(L, v, "unknown image.target '%s' (known targets: %s)", shown(s),
                         MANIFEST_TARGETS);
             }
+        } else if (key_is(L, pair, "default_excludes")) {
+            int on;
+            if (get_bool(L, v, "image.default_excludes", &on) != 0) {
+                return -1;
+            }
+            m->default_excludes = on;
         } else if (key_is(L, pair, "mpy_cross")) {
             if (get_expanded(L, v, "image.mpy_cross", &m->mpy_cross) != 0) {
                 return -1;
@@ -715,7 +723,8 @@ int manifest_parse(const char *path, const char *text, size_t len, const defines
     m->dir = path_dirname_abs(path);
     m->image.align = 4;
     m->image.mpy = MPY_OFF;
-    m->image.exclude = 0;
+    m->image.exclude = -1;
+    m->default_excludes = true;
     loader L = {.m = m, .defs = defs};
     if (prescan(&L, text, len) != 0) {
         return -1;
@@ -813,50 +822,4 @@ void defines_free(defines *d) {
     }
     free(d->v);
     memset(d, 0, sizeof *d);
-}
-
-static void apply(settings *s, const settings *layer) {
-    if (layer->align) {
-        s->align = layer->align;
-    }
-    if (layer->mpy != MPY_UNSET) {
-        s->mpy = layer->mpy;
-    }
-    if (layer->exclude >= 0) {
-        s->exclude = layer->exclude;
-    }
-}
-
-int manifest_target(const char *name, int *target) {
-    if (!strcmp(name, "n6")) {
-        *target = TARGET_N6;
-        return 0;
-    }
-    return -1;
-}
-
-unsigned manifest_model_align(const char *path, int target) {
-    if (!path_has_suffix(path, strlen(path), ".tflite")) {
-        return 0;
-    }
-    return target == TARGET_N6 ? 32 : 16;
-}
-
-settings manifest_settings_for(const manifest *m, const file_entry *entry, const char *path) {
-    settings s = m->image;
-    /* The built-in beats image.align, which is the default for everything
-     * else (MANIFEST.md). */
-    unsigned model = manifest_model_align(path, m->target);
-    if (model != 0) {
-        s.align = model;
-    }
-    for (size_t i = 0; i < m->n_rules; i++) {
-        if (glob_match(m->rules[i].glob, path)) {
-            apply(&s, &m->rules[i].set);
-        }
-    }
-    if (entry != NULL) {
-        apply(&s, &entry->set);
-    }
-    return s;
 }

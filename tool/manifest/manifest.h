@@ -56,6 +56,7 @@ typedef struct {
     src_pos capacity_pos;
     settings image; /* image.align (always set), image.mpy */
     int target;
+    bool default_excludes; /* image.default_excludes, default true */
     char *mpy_cross; /* image.mpy_cross, NULL when absent */
     src_pos mpy_cross_pos;
     rule *rules;
@@ -78,18 +79,5 @@ int defines_add(defines *d, const char *arg);
 void defines_free(defines *d);
 /* The value of the last -D NAME=..., or NULL. */
 const char *defines_get(const defines *d, const char *name, size_t len);
-
-/* A target's name (image.target, --target) as TARGET_*; -1 if unknown. */
-#define MANIFEST_TARGETS "n6"
-int manifest_target(const char *name, int *target);
-
-/* The built-in alignment of a model (`*.tflite`: 16, 32 for target n6) at
- * `path`, or 0 when it is not one: runtimes read models in place and
- * check their alignment. */
-unsigned manifest_model_align(const char *path, int target);
-
-/* The alignment a file needs at `path` (its path inside the image):
- * built-ins < image < rules < `entry` (may be NULL). */
-settings manifest_settings_for(const manifest *m, const file_entry *entry, const char *path);
 
 #endif

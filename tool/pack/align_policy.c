@@ -1,4 +1,5 @@
 #include "pack/align_policy.h"
+#include "manifest/settings.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -3,6 +3,7 @@
  * link out of it would make the image depend on files the manifest does
  * not name, and a link to an ancestor would never end. */
 #include "pack/sources.h"
+#include "manifest/settings.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -155,6 +156,15 @@ static int walk_child(walk *w, const char *host, const char *shown_src, const ch
     if (lstat(host, &st) != 0) {
         diag_error_at(src_at(w), "%s: cannot read: %s", shown(shown_src), strerror(errno));
         return -1;
+    }
+    if (s->exclude < 0 && w->m->default_excludes) {
+        struct stat target;
+        bool is_dir = S_ISDIR(st.st_mode) ||
+                      (S_ISLNK(st.st_mode) && stat(host, &target) == 0 && S_ISDIR(target.st_mode));
+        const char *slash = strrchr(image_path, '/');
+        if (default_excluded(slash ? slash + 1 : image_path, is_dir)) {
+            return 0;
+        }
     }
     if (S_ISLNK(st.st_mode)) {
         char *real = realpath(host, NULL);
