@@ -159,7 +159,7 @@ class AliasBombs(HostileManifestCase):
                     "(known keys: src, dst, exclude, align, mpy)")
         self.expect(f"version: 1\nimage: {map_bomb()}\nfiles: []\n",
                     "romfs: error: m.yaml:2:13: unknown key 'k0' in image "
-                    "(known keys: size, align, target, mpy, mpy_cross)")
+                    "(known keys: size, align, target, mpy, mpy_cross, default_excludes)")
 
     def test_an_alias_to_itself(self):
         # A recursive node: anything that walked it would never end.

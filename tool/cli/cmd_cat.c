@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "inspect/image_file.h"
 #include "util/diag.h"
+#include "util/io.h"
 #include "util/path.h"
 
 static const cli_option cat_options[] = {{0}};

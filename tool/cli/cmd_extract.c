@@ -13,6 +13,7 @@
 #include "util/alloc.h"
 #include "cli/commands.h"
 #include "util/diag.h"
+#include "util/io.h"
 #include "util/path.h"
 #include "inspect/image_check.h"
 #include "inspect/image_file.h"

@@ -35,9 +35,9 @@ static void fault(checker *c, size_t offset, const char *path, const char *fmt, 
     }
     char *line;
     if (path != NULL && path[0] != '\0') {
-        line = xasprintf("%s: %s%s: %s", shown(c->f->path), at, shown(path), msg);
+        line = xasprintf("%s: %s%s: %s", shown(c->f->shown), at, shown(path), msg);
     } else {
-        line = xasprintf("%s: %s%s", shown(c->f->path), at, msg);
+        line = xasprintf("%s: %s%s", shown(c->f->shown), at, msg);
     }
     if (c->r->faults++ == 0) {
         snprintf(c->r->first, sizeof c->r->first, "%s", line);
@@ -156,7 +156,7 @@ size_t image_check(const image_file *f, const check_opts *o, check_result *r) {
         o->align->unseen(o->align, report_unseen, &c);
     }
     if (r->faults > MAX_FAULT_LINES && !o->quiet) {
-        diag_error("%s: %zu more faults not shown", shown(f->path), r->faults - MAX_FAULT_LINES);
+        diag_error("%s: %zu more faults not shown", shown(f->shown), r->faults - MAX_FAULT_LINES);
     }
     forget_all(&seen);
     image_walk_end(&w);

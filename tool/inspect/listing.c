@@ -97,7 +97,7 @@ int listing_print(FILE *out, const image_file *f, bool json, const align_policy 
     listing_end(&p);
     if (rc < 0) {
         fflush(out);
-        diag_error("%s: offset 0x%zx: %s%s%s", shown(f->path), w.fault_offset, shown(w.path),
+        diag_error("%s: offset 0x%zx: %s%s%s", shown(f->shown), w.fault_offset, shown(w.path),
                    w.path[0] ? ": " : "", w.fault);
     }
     image_walk_end(&w);

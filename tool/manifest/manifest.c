@@ -17,6 +17,7 @@
 #include <yaml.h>
 
 #include "util/alloc.h"
+#include "util/io.h"
 #include "util/path.h"
 #include "util/number.h"
 #include "util/utf8.h"
@@ -626,44 +627,26 @@ static int report_yaml_error(loader *L, yaml_parser_t *parser, const char *text,
 }
 
 static char *read_manifest_text(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        diag_error("%s: cannot read the manifest: %s", shown(path), strerror(errno));
-        return NULL;
-    }
-    struct stat st;
-    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-        fclose(f);
+    int fd = open_input(path);
+    if (fd < 0 && errno == EISDIR) {
         diag_error("%s: the manifest is a directory, not a YAML file", shown(path));
         return NULL;
     }
-    size_t cap = 4096, n = 0;
-    char *text = xmalloc(cap + 1);
-    size_t got;
-    while ((got = fread(text + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n > MAX_MANIFEST_BYTES) {
-            fclose(f);
-            free(text);
-            diag_error("%s: the manifest is larger than %d MiB; is this the right file?",
-                       shown(path), MAX_MANIFEST_BYTES >> 20);
-            return NULL;
-        }
-        if (n == cap) {
-            cap *= 2;
-            text = xrealloc(text, cap + 1);
-        }
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(text);
-        diag_error("%s: cannot read the manifest", shown(path));
+    if (fd < 0) {
+        diag_error("%s: cannot read the manifest: %s", shown(path), strerror(errno));
         return NULL;
     }
-    text[n] = '\0';
-    *len = n;
-    return text;
+    char *text = NULL;
+    int rc = read_all(fd, MAX_MANIFEST_BYTES, &text, len);
+    int err = errno;
+    close(fd);
+    if (rc != 0 && err == EFBIG) {
+        diag_error("%s: the manifest is larger than %d MiB; is this the right file?", shown(path),
+                   MAX_MANIFEST_BYTES >> 20);
+    } else if (rc != 0) {
+        diag_error("%s: cannot read the manifest: %s", shown(path), strerror(err));
+    }
+    return rc == 0 ? text : NULL;
 }
 
 static const yaml_char_t *event_tag(const yaml_event_t *ev) {

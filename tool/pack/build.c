@@ -23,12 +23,31 @@
 #include "pack/state.h"
 #include "util/alloc.h"
 #include "util/atomic_file.h"
+#include "util/io.h"
 #include "util/path.h"
 
-/* The cache directory: --cache-dir, else .romfs-cache beside the image. */
-static char *cache_dir_for(const build_opts *o) {
+static bool to_stdout(const build_opts *o) {
+    return !strcmp(o->output, "-");
+}
+
+/* The cache directory: --cache-dir, else .romfs-cache beside the image;
+ * an image on standard output keeps nothing: its cache is a temporary
+ * directory (*temporary set), removed when the build ends. */
+static char *cache_dir_for(const build_opts *o, bool *temporary) {
+    *temporary = false;
     if (o->cache_dir != NULL) {
         return path_abs(o->cache_dir);
+    }
+    if (to_stdout(o)) {
+        const char *tmp = getenv("TMPDIR");
+        char *dir = xasprintf("%s/romfs-cache.XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
+        if (mkdtemp(dir) == NULL) {
+            diag_error("%s: cannot make a temporary cache directory: %s", shown(dir),
+                       strerror(errno));
+            exit(EXIT_INPUT);
+        }
+        *temporary = true;
+        return dir;
     }
     char *dir = path_dirname_abs(o->output);
     char *cache = path_join(dir, ".romfs-cache");
@@ -64,9 +83,35 @@ static int hash_sources(collection *c, const build_state *old) {
     return 0;
 }
 
+/* The whole image, then standard output: a consumer of the stream never
+ * sees part of an image whose build failed. */
+static int write_stdout(collection *c, const layout *lay) {
+    FILE *tmp = tmpfile();
+    if (tmp == NULL) {
+        diag_error("cannot make a temporary file: %s", strerror(errno));
+        return -1;
+    }
+    int rc = image_out_write(fileno(tmp), "<stdout>", c, lay);
+    if (rc == 0 && lseek(fileno(tmp), 0, SEEK_SET) == 0) {
+        static char chunk[1 << 16];
+        ssize_t n;
+        while (rc == 0 && (n = read_full(fileno(tmp), chunk, sizeof chunk)) > 0) {
+            rc = write_all(STDOUT_FILENO, chunk, (size_t)n);
+        }
+        if (rc != 0) {
+            diag_error("cannot write the image to stdout: %s", strerror(errno));
+        }
+    }
+    fclose(tmp);
+    return rc;
+}
+
 /* Writes the image; `st` gets the stat of the file this build put in
  * place, for the state to recognise it by. */
 static int write_image(const char *out, collection *c, const layout *lay, file_stat *st) {
+    if (!strcmp(out, "-")) {
+        return write_stdout(c, lay);
+    }
     atomic_file f;
     if (atomic_open(&f, out) != 0) {
         return -1;
@@ -150,11 +195,16 @@ static int write_outputs(const build_opts *o, const build_view *v) {
 }
 
 int build_run(const manifest *m, const build_opts *o) {
+    if (to_stdout(o) && isatty(STDOUT_FILENO)) {
+        diag_error("not writing an image to a terminal: redirect stdout, or give -o FILE");
+        return EXIT_USAGE;
+    }
     collection c;
     collection_init(&c);
     build_state old;
-    char *cache = cache_dir_for(o);
-    char *state_file = state_path(cache, o->output);
+    bool temporary_cache;
+    char *cache = cache_dir_for(o, &temporary_cache);
+    char *state_file = to_stdout(o) ? NULL : state_path(cache, o->output);
     state_load(&old, state_file);
     mpy_compiler mpy;
     mpy_compiler_init(&mpy, m, o->mpy_cross, cache);
@@ -193,16 +243,20 @@ int build_run(const manifest *m, const build_opts *o) {
         image_key(&c, &lay, self, key); /* from the bytes as copied */
     }
     build_view v = {o->output, &c.t, &lay, &c.deps, m->has_capacity, m->capacity};
-    if (write_outputs(o, &v) != 0 || state_save(&old, state_file, key, &image_st, &c) != 0) {
+    if (write_outputs(o, &v) != 0 ||
+        (state_file != NULL && state_save(&old, state_file, key, &image_st, &c) != 0)) {
         goto out;
     }
-    summarize(m, &c, &lay, o->output, up_to_date);
+    summarize(m, &c, &lay, to_stdout(o) ? "<stdout>" : o->output, up_to_date);
     status = 0;
 out:
     layout_free(&lay);
     mpy_compiler_free(&mpy);
     state_free(&old);
     free(state_file);
+    if (temporary_cache) {
+        remove_tree(cache);
+    }
     free(cache);
     collection_free(&c);
     return status;

@@ -9,6 +9,7 @@
 
 #include "format/writer.h"
 #include "util/alloc.h"
+#include "util/io.h"
 #include "util/path.h"
 
 enum { BUF_SIZE = 1 << 20 };

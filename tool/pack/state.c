@@ -10,10 +10,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include <xxhash.h>
 
 #include "util/alloc.h"
 #include "util/bytes.h"
+#include "util/io.h"
 #include "util/atomic_file.h"
 #include "util/path.h"
 
@@ -64,22 +66,15 @@ static void get_stat(reader *r, file_stat *st) {
 }
 
 static char *slurp(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        return NULL;
+    int fd = open_regular(path);
+    char *text = NULL;
+    if (fd >= 0 && read_all(fd, MAX_STATE, &text, len) != 0) {
+        text = NULL;
     }
-    struct stat st;
-    char *buf = NULL;
-    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= MAX_STATE) {
-        *len = (size_t)st.st_size;
-        buf = xmalloc(*len + 1);
-        if (fread(buf, 1, *len, f) != *len) {
-            free(buf);
-            buf = NULL;
-        }
+    if (fd >= 0) {
+        close(fd);
     }
-    fclose(f);
-    return buf;
+    return text;
 }
 
 static void parse(build_state *s) {
@@ -125,6 +120,9 @@ static void parse(build_state *s) {
 
 void state_load(build_state *s, const char *path) {
     memset(s, 0, sizeof *s);
+    if (path == NULL) {
+        return;
+    }
     size_t len = 0;
     s->raw = slurp(path, &len);
     s->raw_len = len;

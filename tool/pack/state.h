@@ -27,7 +27,8 @@ typedef struct {
     state_source *entries;
 } build_state;
 
-/* Reads `path`; a missing or damaged file gives an empty, invalid state. */
+/* Reads `path`; a missing or damaged file, or no path, gives an empty,
+ * invalid state. */
 void state_load(build_state *s, const char *path);
 /* The stored hash of `host` if its stat is still `st`, else NULL. */
 const uint8_t *state_hash_for(const build_state *s, const char *host, const file_stat *st);

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 
 #include "util/alloc.h"
 #include "util/diag.h"
+#include "util/io.h"
 #include "util/path.h"
 
 static volatile sig_atomic_t have_pending;
@@ -214,12 +216,12 @@ int atomic_write(const char *target, const void *data, size_t len) {
 }
 
 int write_if_changed(const char *target, const void *data, size_t len) {
-    FILE *in = fopen(target, "rb");
-    if (in != NULL) {
+    int fd = open_regular(target);
+    if (fd >= 0) {
         char *old = xmalloc(len + 1);
-        size_t got = fread(old, 1, len + 1, in);
-        fclose(in);
-        int same = got == len && memcmp(old, data, len) == 0;
+        ssize_t got = read_full(fd, old, len + 1);
+        close(fd);
+        bool same = got == (ssize_t)len && memcmp(old, data, len) == 0;
         free(old);
         if (same) {
             return 0;

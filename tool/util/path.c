@@ -1,6 +1,8 @@
 #include "util/path.h"
 
 #include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,22 +71,6 @@ char *path_basename(const char *path) {
     return base;
 }
 
-int write_all(int fd, const void *buf, size_t len) {
-    const char *p = buf;
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            return -1;
-        }
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 int make_dirs(const char *path) {
     if (path[0] == '\0') {
         errno = ENOENT;
@@ -114,4 +100,16 @@ int make_dirs(const char *path) {
 bool path_has_suffix(const char *path, size_t len, const char *suffix) {
     size_t n = strlen(suffix);
     return len >= n && memcmp(path + len - n, suffix, n) == 0;
+}
+
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    remove(path);
+    return 0;
+}
+
+void remove_tree(const char *path) {
+    nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 }

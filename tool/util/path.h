@@ -16,13 +16,13 @@ char *path_dirname_abs(const char *path);
 /* The last part of `path`, trailing '/' ignored; "" for "/" or ".". */
 char *path_basename(const char *path);
 
-/* Writes all of buf; -1 with errno on failure. */
-int write_all(int fd, const void *buf, size_t len);
-
 /* Whether the first `len` bytes of `path` end in `suffix`. */
 bool path_has_suffix(const char *path, size_t len, const char *suffix);
 
 /* mkdir -p: `path` and its missing parents. -1 with errno on failure. */
 int make_dirs(const char *path);
+/* rm -r of a directory this program made (symlinks are removed, never
+ * followed). */
+void remove_tree(const char *path);
 
 #endif
