@@ -169,9 +169,11 @@ class AliasBombs(HostileManifestCase):
         self.expect("version: 1\nfiles:\n  - src: assets\n    exclude: &x [*x]\n",
                     "romfs: error: m.yaml:4:14: exclude pattern must be a string, not a list")
 
-    # Counted in the text (a million values) or through aliases (a million visits).
+    # Counted in the text (a million values), through aliases (a million
+    # visits), or as the glob patterns they make (4096).
     LIMIT = (r"^romfs: error: m\.yaml:\d+:\d+: manifest "
-             r"(has more than 1000000 values|refers to more than 1000000 values through its aliases)")
+             r"(has more than 1000000 values|refers to more than 1000000 values through its aliases"
+             r"|has more than 4096 glob patterns \(rules and excludes, each alias counted\))")
 
     def test_many_aliases_hit_the_value_limit(self):
         """Flat lists of aliases to one valid value: linear in the text, but
@@ -191,49 +193,46 @@ class AliasBombs(HostileManifestCase):
 
 
 class DeepNesting(HostileManifestCase):
+    """Nesting is capped at 64 levels in the first pass, from the event
+    stream, before libyaml's scanner (quadratic in flow depth) or loader
+    (recursive) pays for more."""
+    NEST = ("manifest nests lists and mappings more than 64 deep; is this the right "
+            "file?")
+
+    def expect_nest(self, manifest, line, col):
+        self.expect(manifest, f"romfs: error: m.yaml:{line}:{col}: {self.NEST}")
+
     def test_flow_sequences(self):
         deep = "[" * DEPTH + "]" * DEPTH
-        self.expect(f"version: 1\nfiles: {deep}\n",
+        # The mapping of the manifest is level 1, so the 64th '[' is level 65.
+        self.expect_nest(f"version: 1\nfiles: {deep}\n", 2, 7 + 64)
+        self.expect_nest(f"version: 1\nfiles:\n  - src: assets\n    exclude: {deep}\n", 4,
+                         13 + 62)
+        self.expect_nest(f"{deep}\n", 1, 65)
+
+    def test_the_limit_is_exact(self):
+        ok = "[" * 63 + "]" * 63  # with the manifest's mapping, 64 levels
+        self.expect(f"version: 1\nfiles: {ok}\n",
                     "romfs: error: m.yaml:2:9: each entry in files must be a mapping with "
                     "'src', not a list")
-        self.expect(f"version: 1\nfiles:\n  - src: assets\n    exclude: {deep}\n",
-                    "romfs: error: m.yaml:4:15: exclude pattern must be a string, not a list")
-        self.expect(f"version: 1\nrules: {deep}\nfiles: []\n",
-                    "romfs: error: m.yaml:2:9: each rule must be a mapping with 'match', "
-                    "not a list")
-        self.expect(f"{deep}\n",
-                    "romfs: error: m.yaml:1:1: manifest must be a mapping with 'version' and "
-                    "'files', not a list")
+        self.expect_nest(f"version: 1\nfiles: [{ok}]\n", 2, 7 + 64)
 
     def test_flow_mappings(self):
         deep = "{a: " * DEPTH + "1" + "}" * DEPTH
-        self.expect(f"version: 1\nfiles: {deep}\n",
-                    "romfs: error: m.yaml:2:8: files must be a list of entries, not a mapping")
-        self.expect(f"version: 1\nfiles:\n  - src: assets\n    dst: {deep}\n",
-                    "romfs: error: m.yaml:4:10: dst must be a string, not a mapping")
+        self.expect_nest(f"version: 1\nfiles: {deep}\n", 2, 8 + 4 * 63)
         mixed = "[{a: " * DEPTH + "1" + "}]" * DEPTH
-        self.expect(f"version: 1\nfiles:\n  - src: assets\n    exclude: {mixed}\n",
-                    "romfs: error: m.yaml:4:15: exclude pattern must be a string, "
-                    "not a mapping")
+        self.expect_nest(f"version: 1\nfiles:\n  - src: assets\n    exclude: {mixed}\n", 4,
+                         15 + 5 * 30)
 
     def test_block_sequences(self):
-        self.expect("version: 1\nfiles:\n  " + "- " * DEPTH + "x\n",
-                    "romfs: error: m.yaml:3:5: each entry in files must be a mapping with "
-                    "'src', not a list")
-        self.expect("- " * DEPTH + "x\n",
-                    "romfs: error: m.yaml:1:1: manifest must be a mapping with 'version' and "
-                    "'files', not a list")
+        self.expect_nest("version: 1\nfiles:\n  " + "- " * DEPTH + "x\n", 3, 3 + 2 * 63)
+        self.expect_nest("- " * DEPTH + "x\n", 1, 1 + 2 * 64)
 
     def test_block_mappings(self):
         # With one space of indentation per level, 5000 levels are 12 MB,
         # still under the 16 MiB limit; 10,000 are 50 MB, over it.
         levels = "".join(" " * i + "k:\n" for i in range(1, 5000)) + " " * 5000 + "v\n"
-        self.expect("version: 1\nfiles:\n  - src: assets\nx:\n" + levels,
-                    "romfs: error: m.yaml:4:1: unknown key 'x' in the manifest "
-                    "(known keys: version, image, rules, files)")
-        self.expect("version: 1\nfiles:\n  - src: assets\n    dst:\n"
-                    + "".join(" " * (i + 4) + "k:\n" for i in range(1, 5000)) + "\n",
-                    "romfs: error: m.yaml:5:6: dst must be a string, not a mapping")
+        self.expect_nest("version: 1\nfiles:\n  - src: assets\nx:\n" + levels, 68, 65)
         self.expect("version: 1\nfiles:\n  - src: assets\nx:\n"
                     + "".join(" " * i + "k:\n" for i in range(1, DEPTH)),
                     "romfs: error: m.yaml: the manifest is larger than 16 MiB; "

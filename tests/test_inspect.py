@@ -307,6 +307,10 @@ class Robustness(InspectCase):
         names_utf8 = all(_is_utf8(e.raw_path) for e in parsed.entries)
         if parsed.size != len(data) or not names_utf8:
             return "unchecked"          # trailing bytes or non-UTF-8 names: no opinion
+        if any(b < 0x20 or b == 0x7f for e in parsed.entries for b in e.name):
+            for cmd in ("verify", "extract"):  # control characters in a name are a fault
+                self.assertEqual(procs[cmd].returncode, 1, f"{label}: {cmd} passed a control name")
+            return "fault"
         self.assertEqual(procs["ls"].returncode, 0, f"{label}: {procs['ls'].stderr}")
         listing = json.loads(procs["ls"].stdout.decode("utf-8"))
         self.assertEqual(

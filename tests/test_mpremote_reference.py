@@ -46,11 +46,29 @@ def varuint_edge_tree():
     return t
 
 
+def excluded_by_default(name):
+    """Whether romfs's default excludes leave out a file or directory name."""
+    return (name in (".DS_Store", "Thumbs.db", "__pycache__", ".git", ".svn")
+            or name.endswith((".pyc", "~")) or (name.startswith(".") and name.endswith(".swp")))
+
+
+def _names(root):
+    for _, dirs, files in os.walk(root):
+        yield from dirs
+        yield from files
+
+
 class ReferenceLayout(ScratchTestCase):
-    def manifest(self, src, name="m.yaml", rules=""):
+    def manifest(self, src, name="m.yaml", rules="", defaults_off=None):
+        """The reference case; random names may end in '~' or '.pyc', which
+        the default excludes leave out (mpremote packs them), so those
+        trees turn the defaults off."""
+        if defaults_off is None:
+            defaults_off = any(excluded_by_default(n) for n in _names(src))
         m = self.path(name)
         with open(m, "w", encoding="utf-8") as f:
-            f.write("version: 1\nimage:\n  align: 1\n" + rules +
+            f.write("version: 1\nimage:\n  align: 1\n"
+                    + ("  default_excludes: false\n" if defaults_off else "") + rules +
                     f"files:\n  - src: {q(src)}\n    dst: \".\"\n")
         return m
 

@@ -168,7 +168,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (romfs_open(&f.img, copy, size) == ROMFS_OK) {
         builtin_policy builtin;
         builtin_policy_init(&builtin, TARGET_NONE);
-        check_opts o = {&builtin.base, false};
+        check_opts o = {.align = &builtin.base};
         check_result r;
         start_counting();
         size_t faults = image_check(&f, &o, &r);
@@ -182,7 +182,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
          * by the input. */
         memset(plan.seen, 0, plan.plan.t.n_nodes * sizeof *plan.seen);
         const align_policy *policies[3] = {NULL, &builtin_n6.base, &plan.base};
-        check_opts with_rules = {policies[size % 3], true};
+        check_opts with_rules = {.align = policies[size % 3], .quiet = true};
         check_result r2;
         image_check(&f, &with_rules, &r2);
         CHECK(r2.files == r.files && r2.dirs == r.dirs);

@@ -84,3 +84,37 @@ def _asan_built():
 
 
 ASAN_BUILT = _asan_built()
+
+
+def run_bounded(*args, cwd=None, cpu_seconds=1.0, mem_mib=64, env=None, input=None):
+    """Runs `romfs ARGS...` as a resource bound: it must finish within
+    `cpu_seconds` of CPU time (ten times that under ASan, whose checks cost
+    time) in an address space of `mem_mib` MiB (not under ASan, which
+    reserves terabytes). Returns the CompletedProcess and the CPU seconds
+    it used; exceeding either bound fails (RLIMIT_CPU stops a runaway)."""
+    import resource
+    import time
+    limit = cpu_seconds * (10 if ASAN_BUILT else 1)
+
+    def limits():
+        hard = int(limit * 3) + 2
+        resource.setrlimit(resource.RLIMIT_CPU, (hard, hard))
+        if not ASAN_BUILT:
+            resource.setrlimit(resource.RLIMIT_AS, (mem_mib << 20, mem_mib << 20))
+
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.monotonic()
+    proc = subprocess.run([ROMFS, *map(str, args)], cwd=cwd, env=full_env, input=input,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=limits,
+                          timeout=limit * 20 + 30)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    used = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    proc.stderr = proc.stderr.decode("utf-8", "replace")
+    proc.cpu_seconds, proc.wall_seconds = used, time.monotonic() - start
+    if proc.returncode < 0 or used > limit:
+        raise AssertionError(f"romfs {' '.join(map(str, args))[:200]}: {used:.2f} s of CPU "
+                             f"(bound {limit} s), exit {proc.returncode}; stderr:\n"
+                             f"{proc.stderr[:2000]}")
+    return proc

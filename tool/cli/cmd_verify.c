@@ -24,7 +24,7 @@ static int run_verify(const cli_args *a) {
     if (status == 0 && image_file_open(&f, path) != 0) {
         status = EXIT_INPUT;
     } else if (status == 0) {
-        check_opts o = {p.active, false};
+        check_opts o = {.align = p.active};
         check_result r;
         if (image_check(&f, &o, &r) != 0) {
             status = EXIT_INPUT;

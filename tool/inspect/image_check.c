@@ -61,7 +61,7 @@ static void report_unseen(void *ctx, const char *path) {
     fault(c, NO_OFFSET, path, "missing: the %s would put it in the image", c->o->align->rules);
 }
 
-static const char *name_fault(const romfs_entry *e) {
+static const char *name_fault(const romfs_entry *e, bool control_ok) {
     const char *n = (const char *)e->name;
     if (e->name_len == 0) {
         return "empty name";
@@ -77,6 +77,11 @@ static const char *name_fault(const romfs_entry *e) {
     }
     if (!utf8_valid(n, e->name_len)) {
         return "name is not valid UTF-8";
+    }
+    for (size_t i = 0; !control_ok && i < e->name_len; i++) {
+        if ((unsigned char)n[i] < 0x20 || n[i] == 0x7f) {
+            return "name contains a control character (terminal escapes, forged lines)";
+        }
     }
     return NULL;
 }
@@ -117,7 +122,7 @@ size_t image_check(const image_file *f, const check_opts *o, check_result *r) {
     size_t depth;
     int rc;
     while ((rc = image_walk_next(&w, &e, &depth)) == 1) {
-        const char *why = name_fault(&e);
+        const char *why = name_fault(&e, o->control_names);
         if (why != NULL) {
             fault(&c, e.record_offset, w.path, "%s", why);
         } else if (seen_before(&seen, &w, &e)) {

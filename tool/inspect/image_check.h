@@ -27,6 +27,7 @@ struct align_policy {
 typedef struct {
     const align_policy *align; /* NULL: structure only */
     bool quiet;                /* count faults, keep the first, print none */
+    bool control_names;        /* names with control characters are not faults */
 } check_opts;
 
 typedef struct {

@@ -19,19 +19,39 @@ void listing_begin(listing_printer *p, FILE *out, bool json, size_t widest, uint
     }
 }
 
+/* A path as text shows it: control characters and bytes that are not
+ * UTF-8 escaped (\n, \x1b), so no name can move the cursor, colour the
+ * terminal or forge a line of the listing; its width in columns. */
+static size_t print_path(FILE *out, const char *path, size_t len) {
+    size_t width = 0;
+    for (size_t i = 0; i < len;) {
+        char esc[ESCAPE_MAX];
+        size_t used, n = escape_one(path + i, len - i, esc, &used);
+        fwrite(esc, 1, n, out);
+        width += used > 1 ? 1 : n;
+        i += used;
+    }
+    return width;
+}
+
 /* Text columns: path (directories end in '/'), size, data offset, the
  * alignment the file's rules ask for, and the one its offset gives (the
  * largest power of two dividing it), flagged when it falls short. */
 static void print_text(listing_printer *p, const listing_row *r) {
+    size_t width = print_path(p->out, r->path, r->path_len);
     if (r->is_dir) {
-        int pad = p->width - (int)r->path_len - 1;
-        fprintf(p->out, "%.*s/%*s %10s %10s %6s %6s\n", (int)r->path_len, r->path,
-                pad > 0 ? pad : 0, "", "-", "-", "-", "-");
+        fputc('/', p->out);
+        width++;
+    }
+    int pad = p->width - (int)width;
+    fprintf(p->out, "%*s", pad > 0 ? pad : 0, "");
+    if (r->is_dir) {
+        fprintf(p->out, " %10s %10s %6s %6s\n", "-", "-", "-", "-");
         return;
     }
-    fprintf(p->out, "%-*.*s %10llu %10llu %6u %6zu%s\n", p->width, (int)r->path_len, r->path,
-            (unsigned long long)r->size, (unsigned long long)r->offset, r->need,
-            offset_alignment((size_t)r->offset), r->offset % r->need ? "  MISALIGNED" : "");
+    fprintf(p->out, " %10llu %10llu %6u %6zu%s\n", (unsigned long long)r->size,
+            (unsigned long long)r->offset, r->need, offset_alignment((size_t)r->offset),
+            r->offset % r->need ? "  MISALIGNED" : "");
 }
 
 static void print_json(listing_printer *p, const listing_row *r) {

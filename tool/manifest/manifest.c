@@ -22,10 +22,19 @@
 #include "util/number.h"
 #include "util/utf8.h"
 
+/* Bounds on what a manifest may cost, each checked before the cost is
+ * paid: the text, its values, its nesting (libyaml's scanner is quadratic
+ * in flow nesting, and its loader recursive), and what aliases make of it:
+ * values visited, string bytes materialised, and glob patterns compiled
+ * (matching costs patterns' bytes per file packed). */
 enum {
     MAX_MANIFEST_BYTES = 16 << 20, /* real manifests are kilobytes */
     MAX_NODE_VISITS = 1000000,
     MAX_STRING = 4096,
+    MAX_DEPTH = 64,
+    MAX_EXPANDED_BYTES = 16 << 20,
+    MAX_PATTERNS = 4096,
+    MAX_PATTERN_BYTES = 64 << 10,
 };
 
 typedef struct {
@@ -33,6 +42,8 @@ typedef struct {
     yaml_document_t doc;
     const defines *defs;
     unsigned long visits;
+    size_t expanded_bytes;
+    size_t patterns, pattern_bytes;
 } loader;
 
 static const char *const top_keys[] = {"version", "image", "rules", "files", NULL};
@@ -309,6 +320,12 @@ static int get_expanded(loader *L, yaml_node_t *n, const char *what, char **out)
         FAIL_AT(L, n, "%s is %zu bytes long after expanding variables; the limit is %d", what, len,
                 MAX_STRING);
     }
+    L->expanded_bytes += len;
+    if (L->expanded_bytes > MAX_EXPANDED_BYTES) {
+        free(r);
+        FAIL_AT(L, n, "manifest expands to more than %d MiB of strings through its aliases",
+                MAX_EXPANDED_BYTES >> 20);
+    }
     *out = r;
     return 0;
 }
@@ -316,6 +333,17 @@ static int get_expanded(loader *L, yaml_node_t *n, const char *what, char **out)
 static int get_glob(loader *L, yaml_node_t *n, const char *what, char **pattern, glob **g) {
     if (get_expanded(L, n, what, pattern) != 0) {
         return -1;
+    }
+    L->pattern_bytes += strlen(*pattern);
+    if (++L->patterns > MAX_PATTERNS) {
+        FAIL_AT(L, n, "manifest has more than %d glob patterns (rules and excludes, each alias "
+                      "counted); every file packed is matched against each",
+                MAX_PATTERNS);
+    }
+    if (L->pattern_bytes > MAX_PATTERN_BYTES) {
+        FAIL_AT(L, n, "manifest has more than %d KiB of glob patterns (rules and excludes, each "
+                      "alias counted); every file packed is matched against each",
+                MAX_PATTERN_BYTES >> 10);
     }
     const char *why;
     *g = glob_compile(*pattern, &why);
@@ -668,6 +696,7 @@ static int prescan(loader *L, const char *text, size_t len) {
     yaml_parser_initialize(&parser);
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
     unsigned long values = 0;
+    unsigned depth = 0;
     int rc = 0;
     for (;;) {
         yaml_event_t ev;
@@ -689,6 +718,14 @@ static int prescan(loader *L, const char *text, size_t len) {
             diag_error_at(&at, "manifest has more than %d values; is this the right file?",
                           MAX_NODE_VISITS);
             rc = -1;
+        } else if ((ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT) &&
+                   ++depth > MAX_DEPTH) {
+            diag_error_at(&at, "manifest nests lists and mappings more than %d deep; is this the "
+                               "right file?",
+                          MAX_DEPTH);
+            rc = -1;
+        } else if (ev.type == YAML_SEQUENCE_END_EVENT || ev.type == YAML_MAPPING_END_EVENT) {
+            depth--;
         }
         yaml_event_delete(&ev);
         if (rc != 0 || end) {

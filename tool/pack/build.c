@@ -72,6 +72,9 @@ static char *state_path(const char *cache, const char *image) {
 static int hash_sources(collection *c, const build_state *old) {
     for (size_t i = 0; i < c->n_srcs; i++) {
         source *s = c->srcs[i];
+        if (s->hashed) {
+            continue;
+        }
         const uint8_t *known = state_hash_for(old, s->host, &s->st);
         if (known != NULL) {
             memcpy(s->hash, known, HASH_SIZE);
@@ -243,9 +246,15 @@ int build_run(const manifest *m, const build_opts *o) {
         image_key(&c, &lay, self, key); /* from the bytes as copied */
     }
     build_view v = {o->output, &c.t, &lay, &c.deps, m->has_capacity, m->capacity};
-    if (write_outputs(o, &v) != 0 ||
-        (state_file != NULL && state_save(&old, state_file, key, &image_st, &c) != 0)) {
+    if (write_outputs(o, &v) != 0) {
         goto out;
+    }
+    /* The state only spares the next build some reading: the image is
+     * complete and in place, so the build succeeds without it. */
+    if (state_file != NULL && state_save(&old, state_file, key, &image_st, &c) != 0) {
+        diag_warn("%s: cannot save the build state (%s); the image is complete, and the next "
+                  "build reads every source again",
+                  shown(state_file), strerror(errno));
     }
     summarize(m, &c, &lay, to_stdout(o) ? "<stdout>" : o->output, up_to_date);
     status = 0;

@@ -121,8 +121,13 @@ static int put_file_data(image_sink *sink, const node *n, uint64_t offset) {
     }
     uint8_t digest[HASH_SIZE];
     hasher_final(&h, digest);
+    if (rc == 0 && src->hashed && memcmp(src->hash, digest, HASH_SIZE) != 0) {
+        diag_error("%s: changed while it was being packed; build again", shown(name));
+        rc = -1;
+    }
     if (rc == 0) {
         memcpy(src->hash, digest, HASH_SIZE);
+        src->hashed = true;
     }
     close(fd);
     return rc;

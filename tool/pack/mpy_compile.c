@@ -15,7 +15,9 @@
 #include <unistd.h>
 
 #include "util/alloc.h"
+#include "util/atomic_file.h"
 #include "util/bytes.h"
+#include "util/io.h"
 #include "util/hash.h"
 #include "util/path.h"
 #include "util/proc.h"
@@ -48,11 +50,82 @@ static char *object_path(const char *cache_dir, const uint8_t key[HASH_SIZE]) {
     return xasprintf("%s/mpy/objects/%.2s/%s.mpy", cache_dir, hex, hex + 2);
 }
 
-/* Points the source at its compiled file; false when there is none. */
-static bool adopt(source *n, const char *object) {
-    if (file_stat_of(object, &n->st) != 0) {
+/* Beside each object, its size and content hash: a cache damaged on disk
+ * (truncated, overwritten) must cost a compile, never a wrong image. */
+static char *sum_path(const char *object) {
+    return xasprintf("%.*s.sum", (int)strlen(object) - 4, object);
+}
+
+static const char sum_magic[] = "romfs mpy object 1\n";
+
+static int write_sum(const char *object, const char *compiled) {
+    uint8_t hash[HASH_SIZE];
+    uint64_t size;
+    if (hash_file(compiled, hash, &size) != 0) {
+        return -1;
+    }
+    char hex[2 * HASH_SIZE + 1];
+    hex_encode(hash, HASH_SIZE, hex);
+    char *text = xasprintf("%s%" PRIu64 " %s\n", sum_magic, size, hex);
+    char *path = sum_path(object);
+    int rc = atomic_write(path, text, strlen(text));
+    free(path);
+    free(text);
+    return rc;
+}
+
+/* Whether the object's bytes are the ones its sum records; `known`, the
+ * state's hash for it at this stat, spares reading it again. */
+static bool object_sound(const char *object, const file_stat *st, const uint8_t *known,
+                         uint8_t hash[HASH_SIZE]) {
+    char *path = sum_path(object);
+    int fd = open_regular(path);
+    free(path);
+    char text[128];
+    ssize_t got = fd >= 0 ? read_full(fd, text, sizeof text - 1) : -1;
+    if (fd >= 0) {
+        close(fd);
+    }
+    if (got <= 0) {
         return false;
     }
+    text[got] = '\0';
+    size_t magic = strlen(sum_magic);
+    char *end;
+    uint8_t want[HASH_SIZE];
+    if (strncmp(text, sum_magic, magic) != 0) {
+        return false;
+    }
+    unsigned long long size = strtoull(text + magic, &end, 10);
+    if (*end != ' ' || size != st->size || strlen(end + 1) != 2 * HASH_SIZE + 1 ||
+        !hex_decode(end + 1, HASH_SIZE, want)) {
+        return false;
+    }
+    if (known != NULL) {
+        memcpy(hash, known, HASH_SIZE);
+    } else if (hash_file(object, hash, NULL) != 0) {
+        return false;
+    }
+    return memcmp(hash, want, HASH_SIZE) == 0;
+}
+
+/* Points the source at its compiled file, checked against its sum; false
+ * when there is none, or it is damaged (then it is compiled again). */
+static bool adopt(source *n, const char *object, const build_state *old) {
+    file_stat st;
+    if (file_stat_of(object, &st) != 0) {
+        return false;
+    }
+    uint8_t hash[HASH_SIZE];
+    if (!object_sound(object, &st, state_hash_for(old, object, &st), hash)) {
+        diag_warn("%s: its compiled .mpy in the cache is damaged or unverified; compiling it "
+                  "again",
+                  shown(n->node->from.shown));
+        return false;
+    }
+    n->st = st;
+    memcpy(n->hash, hash, HASH_SIZE);
+    n->hashed = true;
     free(n->host);
     n->host = xstrdup(object);
     n->node->size = n->st.size;
@@ -100,7 +173,8 @@ static int start(job *j, const mpy_compiler *c, const char *cache_dir, unsigned 
  * the user with the compiler's own words. */
 static int finish(job *j, int status) {
     int rc = 0;
-    if (status == 0 && rename(j->tmp, j->object) == 0 && adopt(j->n, j->object)) {
+    if (status == 0 && write_sum(j->object, j->tmp) == 0 && rename(j->tmp, j->object) == 0 &&
+        adopt(j->n, j->object, NULL)) {
         rc = 0;
     } else {
         char *text = proc_output(j->output, 16384);
@@ -146,7 +220,7 @@ int mpy_compile_all(collection *col, const mpy_compiler *c, const build_state *o
         uint8_t key[HASH_SIZE];
         compile_key(c, n, key);
         char *object = object_path(cache_dir, key);
-        if (adopt(n, object)) {
+        if (access(object, F_OK) == 0 && adopt(n, object, old)) {
             free(object);
         } else {
             todo[n_todo].n = n;

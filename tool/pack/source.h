@@ -18,6 +18,7 @@ typedef struct {
     char *host;              /* the file to read; NULL until compiled */
     file_stat st;            /* of host, when the walk (or the compile) saw it */
     uint8_t hash[HASH_SIZE]; /* XXH3-128 of host's bytes, once read or recalled */
+    bool hashed;             /* whether hash is known yet */
     /* A .py compiled to .mpy: the .py, and its path in the image as a .py,
      * which mpy-cross records (-s) in place of a host path. */
     char *py_host;

@@ -7,6 +7,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,8 +16,27 @@
 #include <unistd.h>
 
 #include "util/alloc.h"
+#include "util/number.h"
+#include "util/pathmap.h"
 #include "util/path.h"
 #include "util/utf8.h"
+
+/* Bounds on a walk, whatever the tree holds: symlinks inside a tree may
+ * make one real directory appear many times (each link is a copy in the
+ * image), but a fan-out of links would multiply without end. */
+enum {
+    MAX_ENTRIES = 200000,  /* files and directories in one image */
+    MAX_DIR_VISITS = 16,   /* times one real directory may be entered */
+};
+
+/* What the whole collection has seen so far, across entries. */
+typedef struct {
+    size_t entries;
+    uint64_t bytes;
+    pathmap visits; /* "dev:ino" of each directory entered -> its index in counts, + 1 */
+    strlist keys;   /* owns the keys of visits */
+    size_t *counts, n_counts, cap_counts;
+} walk_totals;
 
 typedef struct {
     const manifest *m;
@@ -24,6 +44,7 @@ typedef struct {
     collection *c;
     mpy_compiler *mpy;
     bool plan_only;
+    walk_totals *totals;
     char *root_real; /* the entry's directory, symlinks resolved */
     struct {
         dev_t dev;
@@ -98,8 +119,41 @@ static int wants_compile(walk *w, const char *image_path, const settings *s, boo
     return -1;
 }
 
+/* Counts one more entry of the image, and its bytes; -1 (printed) past a
+ * bound, so a walk stops as soon as it is clear the image cannot be. */
+static int count_entry(walk *w, const char *shown_src, uint64_t bytes) {
+    walk_totals *t = w->totals;
+    const manifest *m = w->m;
+    t->bytes += bytes;
+    if (++t->entries > MAX_ENTRIES) {
+        diag_error_at(src_at(w), "%s: the manifest's entries hold more than %d files and "
+                                 "directories; the walk stops here",
+                      shown(shown_src), MAX_ENTRIES);
+        return -1;
+    }
+    /* Past twice the capacity the image is hopeless and the walk stops; an
+     * image just over it is reported by the layout, saying by how much. */
+    if (m->has_capacity && t->bytes / 2 > m->capacity) {
+        diag_error_at(src_at(w), "%s: the files found so far hold %" PRIu64 " bytes, more than "
+                                 "twice %s (%" PRIu64 " bytes); the walk stops here",
+                      shown(shown_src), t->bytes, m->capacity_pos.file ? "image.size" : "--size",
+                      m->capacity);
+        return -1;
+    }
+    if (t->bytes > SIZE_LIMIT) {
+        diag_error_at(src_at(w), "%s: the files found so far hold more than 4096 MiB, more than "
+                                 "any image can; the walk stops here",
+                      shown(shown_src));
+        return -1;
+    }
+    return 0;
+}
+
 static int add_file(walk *w, const char *host, const char *shown_src, const char *image_path,
                     const struct stat *st, const settings *s, bool sibling_mpy) {
+    if (count_entry(w, shown_src, (uint64_t)st->st_size) != 0) {
+        return -1;
+    }
     bool compile;
     if (wants_compile(w, image_path, s, sibling_mpy, &compile) != 0) {
         return -1;
@@ -253,8 +307,36 @@ static bool has_packed_mpy(walk *w, const strlist *names, const char *image_dir,
     return found;
 }
 
+/* Counts one more entry into the real directory `st`; -1 (printed) past
+ * the bound. */
+static int enter_dir(walk *w, const char *shown_src, const struct stat *st) {
+    walk_totals *t = w->totals;
+    char *key = xasprintf("%llx:%llx", (unsigned long long)st->st_dev,
+                          (unsigned long long)st->st_ino);
+    uintptr_t slot = (uintptr_t)pathmap_get(&t->visits, key); /* index + 1, or 0 */
+    if (slot == 0) {
+        VEC_RESERVE(t->counts, t->n_counts, t->cap_counts);
+        t->counts[t->n_counts++] = 0;
+        slot = t->n_counts;
+        strlist_take(&t->keys, key);
+        pathmap_add(&t->visits, key, (void *)slot);
+    } else {
+        free(key);
+    }
+    if (++t->counts[slot - 1] > MAX_DIR_VISITS) {
+        diag_error_at(src_at(w), "%s: symlink fan-out: this directory is entered more than %d "
+                                 "times through symlinks; the walk stops here",
+                      shown(shown_src), MAX_DIR_VISITS);
+        return -1;
+    }
+    return 0;
+}
+
 static int walk_dir(walk *w, const char *host, const char *shown_src, const char *image_path,
                     const char *rel, const struct stat *dir_st) {
+    if (enter_dir(w, shown_src, dir_st) != 0 || count_entry(w, shown_src, 0) != 0) {
+        return -1;
+    }
     for (size_t i = 0; i < w->depth; i++) {
         if (w->stack[i].dev == dir_st->st_dev && w->stack[i].ino == dir_st->st_ino) {
             diag_error_at(src_at(w), "%s: symlink cycle: this directory is %s again",
@@ -373,12 +455,12 @@ static char *entry_dst(const file_entry *e, bool is_dir) {
 }
 
 static int collect_entry(const manifest *m, const file_entry *e, mpy_compiler *mpy,
-                         bool plan_only, collection *c) {
+                         bool plan_only, walk_totals *totals, collection *c) {
     const src_pos *at = e->src_pos.line ? &e->src_pos : NULL;
     char *host = e->src[0] == '/' ? xstrdup(e->src) : path_join(m->dir, e->src);
     struct stat st;
     int rc = -1;
-    walk w = {.m = m, .e = e, .c = c, .mpy = mpy, .plan_only = plan_only};
+    walk w = {.m = m, .e = e, .c = c, .mpy = mpy, .plan_only = plan_only, .totals = totals};
     char *dst = NULL;
     if (stat(host, &st) != 0) {
         diag_error_at(at, "src '%s': %s (looked for %s)", shown(e->src), strerror(errno),
@@ -426,11 +508,16 @@ int sources_collect(const manifest *m, mpy_compiler *mpy, bool plan_only, collec
     if (m->path != NULL) {
         strlist_take(&c->deps, path_abs(m->path));
     }
-    for (size_t i = 0; i < m->n_files; i++) {
-        if (collect_entry(m, &m->files[i], mpy, plan_only, c) != 0) {
-            return -1;
-        }
+    walk_totals totals = {0};
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < m->n_files; i++) {
+        rc = collect_entry(m, &m->files[i], mpy, plan_only, &totals, c);
     }
-    tree_sort(&c->t);
-    return 0;
+    pathmap_free(&totals.visits);
+    strlist_free(&totals.keys);
+    free(totals.counts);
+    if (rc == 0) {
+        tree_sort(&c->t);
+    }
+    return rc;
 }

@@ -132,7 +132,7 @@ void state_load(build_state *s, const char *path) {
 }
 
 const uint8_t *state_hash_for(const build_state *s, const char *host, const file_stat *st) {
-    if (!s->valid) {
+    if (s == NULL || !s->valid) {
         return NULL;
     }
     const state_source *e = pathmap_get(&s->sources, host);
@@ -175,12 +175,7 @@ int state_save(const build_state *old, const char *path, const uint8_t key[HASH_
     int rc = 0;
     if (old->raw == NULL || old->raw_len != b.len || memcmp(old->raw, b.p, b.len) != 0) {
         char *dir = path_dirname_abs(path);
-        if (make_dirs(dir) != 0) {
-            diag_error("%s: cannot create the cache directory: %s", shown(dir), strerror(errno));
-            rc = -1;
-        } else if (atomic_write(path, b.p, b.len) != 0) {
-            rc = -1;
-        }
+        rc = make_dirs(dir) == 0 ? atomic_write_quiet(path, b.p, b.len) : -1;
         free(dir);
     }
     buf_free(&b);

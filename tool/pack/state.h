@@ -32,7 +32,8 @@ typedef struct {
 void state_load(build_state *s, const char *path);
 /* The stored hash of `host` if its stat is still `st`, else NULL. */
 const uint8_t *state_hash_for(const build_state *s, const char *host, const file_stat *st);
-/* Records the sources (their hashes filled in) and the image.
+/* Records the sources (their hashes filled in) and the image; -1 with
+ * errno, printing nothing, when it cannot.
  * Sources changed within the last two seconds are marked untrusted, so
  * an edit in the same second as the build cannot hide behind an equal
  * mtime. Writes only when the bytes differ from what was loaded. */

@@ -101,15 +101,65 @@ static mode_t file_mode(void) {
     return 0666 & ~mask;
 }
 
-int atomic_open(atomic_file *f, const char *target) {
-    memset(f, 0, sizeof *f);
-    f->fd = -1;
+/* A failure, reported unless the caller reports it itself (f->quiet). */
+static void fail(const atomic_file *f, const char *target, const char *why) {
+    if (!f->quiet) {
+        diag_error("%s: cannot write the output: %s", shown(target), why);
+    }
+}
+
+static const char *kind_of(mode_t mode) {
+    return S_ISFIFO(mode)                    ? "a FIFO"
+           : S_ISCHR(mode) || S_ISBLK(mode) ? "a device node"
+           : S_ISSOCK(mode)                 ? "a socket"
+                                            : "not a regular file";
+}
+
+/* The file to replace: `target` itself, or the regular file a symlink at
+ * `target` leads to (which is then replaced, the symlink kept). NULL with
+ * the reason set when `target` exists and is not one: a device, a FIFO
+ * or a directory is never replaced by a file. */
+static char *resolve_target(const char *target, const char **why) {
     struct stat st;
-    if (stat(target, &st) == 0 && S_ISDIR(st.st_mode)) {
-        diag_error("%s: cannot write the output: it is a directory", shown(target));
+    if (lstat(target, &st) != 0) {
+        return xstrdup(target);
+    }
+    char *real = NULL;
+    if (S_ISLNK(st.st_mode)) {
+        real = realpath(target, NULL);
+        if (real == NULL || stat(real, &st) != 0) {
+            free(real);
+            *why = "a symlink that leads nowhere";
+            return NULL;
+        }
+    }
+    if (S_ISDIR(st.st_mode)) {
+        *why = "a directory";
+    } else if (!S_ISREG(st.st_mode)) {
+        *why = kind_of(st.st_mode);
+    } else {
+        return real ? real : xstrdup(target);
+    }
+    free(real);
+    return NULL;
+}
+
+static int open_impl(atomic_file *f, const char *target, bool quiet) {
+    memset(f, 0, sizeof *f);
+    f->quiet = quiet;
+    f->fd = -1;
+    const char *why = NULL;
+    f->target = resolve_target(target, &why);
+    if (f->target == NULL) {
+        char reason[96];
+        bool special = strcmp(why, "a directory") != 0 && strncmp(why, "a symlink", 9) != 0;
+        snprintf(reason, sizeof reason, "it is %s%s", why,
+                 special ? " (romfs replaces only regular files)" : "");
+        fail(f, target, reason);
+        errno = EEXIST;
         return -1;
     }
-    f->target = xstrdup(target);
+    target = f->target;
     char *dir = dir_of(target);
 #ifdef O_TMPFILE
     if (access("/proc/self/fd", X_OK) == 0) {
@@ -127,7 +177,7 @@ int atomic_open(atomic_file *f, const char *target) {
         }
     }
     if (f->fd < 0) {
-        diag_error("%s: cannot write the output: %s", shown(target), strerror(errno));
+        fail(f, target, strerror(errno));
         free(dir);
         free(f->tmp);
         free(f->target);
@@ -153,7 +203,7 @@ int atomic_commit(atomic_file *f, file_stat *st) {
         f->tmp = temp_name(f->target, suffix);
         unlink(f->tmp); /* a leftover of a killed run with our pid */
         if (linkat(AT_FDCWD, proc, AT_FDCWD, f->tmp, AT_SYMLINK_FOLLOW) != 0) {
-            diag_error("%s: cannot write the output: %s", shown(f->target), strerror(errno));
+            fail(f, f->target, strerror(errno));
             free(f->tmp);
             f->tmp = NULL;
             rc = -1;
@@ -162,7 +212,7 @@ int atomic_commit(atomic_file *f, file_stat *st) {
         }
     }
     if (rc == 0 && rename(f->tmp, f->target) != 0) {
-        diag_error("%s: cannot write the output: %s", shown(f->target), strerror(errno));
+        fail(f, f->target, strerror(errno));
         rc = -1;
     }
     struct stat sb;
@@ -174,7 +224,7 @@ int atomic_commit(atomic_file *f, file_stat *st) {
         }
     }
     if (close(f->fd) != 0 && rc == 0) {
-        diag_error("%s: cannot write the output: %s", shown(f->target), strerror(errno));
+        fail(f, f->target, strerror(errno));
         rc = -1;
     }
     f->fd = -1;
@@ -202,17 +252,33 @@ void atomic_abort(atomic_file *f) {
     f->tmp = f->target = NULL;
 }
 
-int atomic_write(const char *target, const void *data, size_t len) {
+int atomic_open(atomic_file *f, const char *target) {
+    return open_impl(f, target, false);
+}
+
+static int write_impl(const char *target, const void *data, size_t len, bool quiet) {
     atomic_file f;
-    if (atomic_open(&f, target) != 0) {
+    if (open_impl(&f, target, quiet) != 0) {
         return -1;
     }
     if (write_all(f.fd, data, len) != 0) {
-        diag_error("%s: cannot write: %s", shown(target), strerror(errno));
+        int err = errno;
+        if (!quiet) {
+            diag_error("%s: cannot write: %s", shown(target), strerror(err));
+        }
         atomic_abort(&f);
+        errno = err;
         return -1;
     }
     return atomic_commit(&f, NULL);
+}
+
+int atomic_write(const char *target, const void *data, size_t len) {
+    return write_impl(target, data, len, false);
+}
+
+int atomic_write_quiet(const char *target, const void *data, size_t len) {
+    return write_impl(target, data, len, true);
 }
 
 int write_if_changed(const char *target, const void *data, size_t len) {

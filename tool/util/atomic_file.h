@@ -5,17 +5,21 @@
 #ifndef ROMFS_ATOMIC_FILE_H
 #define ROMFS_ATOMIC_FILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "util/file_stat.h"
 
 typedef struct {
     int fd;
-    char *target;
+    bool quiet; /* failures are the caller's to report */
+    char *target; /* the file replaced: a symlink's target, the symlink kept */
     char *tmp; /* a named temporary file, when an unnamed one was not possible */
 } atomic_file;
 
-/* -1 with the error printed. */
+/* -1 with the error printed. A `target` that exists must be a regular
+ * file or a symlink to one: a device node, a FIFO or a directory is never
+ * replaced. */
 int atomic_open(atomic_file *f, const char *target);
 /* Renames the file into place. With `st`, also says what the file just
  * put there looks like, from the descriptor, so that a file another
@@ -25,6 +29,8 @@ void atomic_abort(atomic_file *f);
 
 /* The whole of `data` as `target`, atomically. */
 int atomic_write(const char *target, const void *data, size_t len);
+/* The same, printing nothing: -1 with errno for the caller to report. */
+int atomic_write_quiet(const char *target, const void *data, size_t len);
 
 /* Like atomic_write, but leaves `target` untouched (mtime included) when
  * it already holds exactly `data`, so that what depends on it does not

@@ -64,34 +64,38 @@ void diag_info(const char *fmt, ...) {
     va_end(ap);
 }
 
+size_t escape_one(const char *s, size_t n, char out[ESCAPE_MAX], size_t *used) {
+    const unsigned char *p = (const unsigned char *)s;
+    size_t len = utf8_char_len(p, n);
+    if (len > 1) {
+        memcpy(out, p, len);
+        *used = len;
+        return len;
+    }
+    unsigned char c = p[0];
+    *used = 1;
+    if (len == 1 && c >= 0x20 && c != 0x7f && c != '\\') {
+        out[0] = (char)c;
+        return 1;
+    }
+    if (c == '\n' || c == '\t' || c == '\\') {
+        out[0] = '\\';
+        out[1] = c == '\n' ? 'n' : c == '\t' ? 't' : '\\';
+        return 2;
+    }
+    return (size_t)snprintf(out, ESCAPE_MAX, "\\x%02x", c);
+}
+
 const char *shown_n(const char *s, size_t n) {
     enum { SLOTS = 6, SLOT_SIZE = 1200 };
     static char ring[SLOTS][SLOT_SIZE];
     static unsigned next;
     char *out = ring[next++ % SLOTS];
-    size_t o = 0;
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
-    while (i < n && o + 8 < SLOT_SIZE) {
-        size_t len = utf8_char_len(p + i, n - i);
-        if (len > 1) {
-            memcpy(out + o, p + i, len);
-            o += len;
-            i += len;
-            continue;
-        }
-        unsigned char c = p[i++];
-        if (len == 1 && c >= 0x20 && c != 0x7f && c != '\\') {
-            out[o++] = (char)c;
-        } else if (c == '\n') {
-            o += (size_t)snprintf(out + o, SLOT_SIZE - o, "\\n");
-        } else if (c == '\t') {
-            o += (size_t)snprintf(out + o, SLOT_SIZE - o, "\\t");
-        } else if (c == '\\') {
-            o += (size_t)snprintf(out + o, SLOT_SIZE - o, "\\\\");
-        } else {
-            o += (size_t)snprintf(out + o, SLOT_SIZE - o, "\\x%02x", c);
-        }
+    size_t o = 0, i = 0;
+    while (i < n && o + ESCAPE_MAX + 4 < SLOT_SIZE) {
+        size_t used;
+        o += escape_one(s + i, n - i, out + o, &used);
+        i += used;
     }
     if (i < n) {
         memcpy(out + o, "...", 4);

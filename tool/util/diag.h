@@ -30,5 +30,10 @@ extern int diag_quiet;
  * a few rotating static buffers, enough for the arguments of one message. */
 const char *shown(const char *s);
 const char *shown_n(const char *s, size_t n);
+/* The same escaping, one character at a time: the escaped form of the
+ * character at s (n > 0 bytes left) into out, returning its length, and
+ * how many bytes of s it took in *used. */
+enum { ESCAPE_MAX = 8 };
+size_t escape_one(const char *s, size_t n, char out[ESCAPE_MAX], size_t *used);
 
 #endif
