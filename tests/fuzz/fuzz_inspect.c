@@ -163,6 +163,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     image_file f;
     memset(&f, 0, sizeof f);
     f.path = "fuzz.romfs";
+    f.shown = "fuzz.romfs";
     f.bytes = copy;
     f.len = size;
     if (romfs_open(&f.img, copy, size) == ROMFS_OK) {

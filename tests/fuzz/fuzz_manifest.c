@@ -4,6 +4,12 @@
  * loads is also asked for the settings of a few paths, which runs every
  * rule's compiled glob: a pattern that compiles must also match safely.
  *
+ * Built a second time with ROMFS_FUZZ_EXPAND as fuzz_manifest_large, it
+ * first expands its input (see expand()) into a manifest of up to 17 MiB,
+ * so that what only a large manifest does (alias amplification, deep
+ * nesting, the size and value limits) is in reach of a fuzzer whose
+ * inputs are a few kilobytes.
+ *
  * No files are touched: manifest_parse reads only the text it is given
  * (the path is used in messages and, through getcwd, for the manifest's
  * directory).
@@ -16,6 +22,7 @@
 
 #include "fuzz_check.h"
 #include "manifest/manifest.h"
+#include "manifest/settings.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -54,7 +61,39 @@ static int power_of_two(unsigned a) {
     return a >= 1 && a <= 4096 && (a & (a - 1)) == 0;
 }
 
+#ifdef ROMFS_FUZZ_EXPAND
+/* The input is segments separated by 0xff bytes; each segment's first
+ * byte r says how many times (r * r, up to 65,025) the rest of it is
+ * repeated. The result stops just past 16 MiB, the manifest size limit. */
+static char *expand(const uint8_t *data, size_t size, size_t *len) {
+    enum { LIMIT = (16 << 20) + 1 };
+    char *text = malloc(LIMIT);
+    if (text == NULL) {
+        abort();
+    }
+    size_t n = 0, i = 0;
+    while (i < size && n < LIMIT) {
+        const uint8_t *end = memchr(data + i, 0xff, size - i);
+        size_t seg_end = end ? (size_t)(end - data) : size;
+        unsigned reps = (unsigned)data[i] * data[i];
+        const uint8_t *piece = data + i + 1;
+        size_t piece_len = seg_end > i ? seg_end - i - 1 : 0;
+        for (unsigned r = 0; r < (reps ? reps : 1) && piece_len > 0 && n < LIMIT; r++) {
+            size_t take = piece_len < LIMIT - n ? piece_len : LIMIT - n;
+            memcpy(text + n, piece, take);
+            n += take;
+        }
+        i = seg_end + 1;
+    }
+    *len = n;
+    return text;
+}
+#endif
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+#ifdef ROMFS_FUZZ_EXPAND
+    char *text = expand(data, size, &size);
+#else
     /* Not NUL-terminated, and exactly its size: manifest_parse takes a
      * length and must not read past it. */
     char *text = malloc(size ? size : 1);
@@ -64,6 +103,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size > 0) {
         memcpy(text, data, size);
     }
+#endif
     manifest m;
     int rc = manifest_parse("fuzz/manifest.yaml", text, size, &defs, &m);
     CHECK(rc == 0 || rc == -1);

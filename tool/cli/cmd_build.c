@@ -28,15 +28,36 @@ enum {
 };
 
 static const cli_option build_options[] = {
-    [B_OUTPUT] = {'o', "output", "IMAGE", "the image to write", .required = true},
-    [B_DEFINE] = {'D', "define", "NAME=VALUE", "a value for ${NAME} in the manifest", true},
-    [B_CACHE_DIR] = {0, "cache-dir", "DIR", "the build cache (default: .romfs-cache beside the image)"},
-    [B_JOBS] = {'j', "jobs", "N", "compile this many .py files at once (default: one per processor)"},
-    [B_SIZE] = {0, "size", "SIZE", "the capacity, overriding image.size (131072, 0x20000, 128K, 8M)"},
-    [B_QUIET] = {'q', "quiet", NULL, "no summary on stderr"},
-    [B_LISTING] = {0, "listing", "FILE", "save the `romfs ls` listing of the image"},
-    [B_DEPFILE] = {0, "depfile", "FILE", "write a depfile naming every input (for Ninja, CMake)"},
-    [B_ALIGN_HEADER] = {0, "align-header", "FILE", "write a header defining ROMFS_IMAGE_ALIGN"},
+    [B_OUTPUT] = {.shortname = 'o',
+                  .longname = "output",
+                  .value = "IMAGE",
+                  .help = "the image to write",
+                  .required = true},
+    [B_DEFINE] = {.shortname = 'D',
+                  .longname = "define",
+                  .value = "NAME=VALUE",
+                  .help = "a value for ${NAME} in the manifest",
+                  .repeat = true},
+    [B_CACHE_DIR] = {.longname = "cache-dir",
+                     .value = "DIR",
+                     .help = "the build cache (default: .romfs-cache beside the image)"},
+    [B_JOBS] = {.shortname = 'j',
+                .longname = "jobs",
+                .value = "N",
+                .help = "compile this many .py files at once (default: one per processor)"},
+    [B_SIZE] = {.longname = "size",
+                .value = "SIZE",
+                .help = "the capacity, overriding image.size (131072, 0x20000, 128K, 8M)"},
+    [B_QUIET] = {.shortname = 'q', .longname = "quiet", .help = "no summary on stderr"},
+    [B_LISTING] = {.longname = "listing",
+                   .value = "FILE",
+                   .help = "save the `romfs ls` listing of the image"},
+    [B_DEPFILE] = {.longname = "depfile",
+                   .value = "FILE",
+                   .help = "write a depfile naming every input (for Ninja, CMake)"},
+    [B_ALIGN_HEADER] = {.longname = "align-header",
+                        .value = "FILE",
+                        .help = "write a header defining ROMFS_IMAGE_ALIGN"},
     {0},
 };
 
@@ -123,10 +144,18 @@ const cli_command build_command = {
 enum { P_OUTPUT, P_ALIGN, P_DEPFILE, P_QUIET };
 
 static const cli_option pack_dir_options[] = {
-    [P_OUTPUT] = {'o', "output", "IMAGE", "the image to write", .required = true},
-    [P_ALIGN] = {0, "align", "N", "align every file's data on N bytes (default 4; 1: as mpremote)"},
-    [P_DEPFILE] = {0, "depfile", "FILE", "write a depfile naming every input (for Ninja, CMake)"},
-    [P_QUIET] = {'q', "quiet", NULL, "no summary on stderr"},
+    [P_OUTPUT] = {.shortname = 'o',
+                  .longname = "output",
+                  .value = "IMAGE",
+                  .help = "the image to write",
+                  .required = true},
+    [P_ALIGN] = {.longname = "align",
+                 .value = "N",
+                 .help = "align every file's data on N bytes (default 4; 1: as mpremote)"},
+    [P_DEPFILE] = {.longname = "depfile",
+                   .value = "FILE",
+                   .help = "write a depfile naming every input (for Ninja, CMake)"},
+    [P_QUIET] = {.shortname = 'q', .longname = "quiet", .help = "no summary on stderr"},
     {0},
 };
 
@@ -147,8 +176,8 @@ static int run_pack_dir(const cli_args *a) {
         return EXIT_INPUT;
     }
     output depfile = {output_kind_for_option("depfile"), cli_value(a, P_DEPFILE)};
-    build_opts o = {.output = cli_value(a, P_OUTPUT), .outputs = &depfile,
-                    .n_outputs = depfile.path != NULL};
+    build_opts o = {
+        .output = cli_value(a, P_OUTPUT), .outputs = &depfile, .n_outputs = depfile.path != NULL};
     file_entry e = {0};
     e.src = (char *)dir;
     e.dst = ".";

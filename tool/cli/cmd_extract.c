@@ -6,22 +6,22 @@
  * hostile name nor what is already in DIR (a symlink, a hard link, a FIFO)
  * can make it write outside DIR, write through a link, or block. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "util/alloc.h"
 #include "cli/commands.h"
-#include "util/diag.h"
-#include "util/io.h"
-#include "util/path.h"
 #include "inspect/image_check.h"
 #include "inspect/image_file.h"
 #include "inspect/image_walk.h"
+#include "util/alloc.h"
+#include "util/diag.h"
+#include "util/io.h"
+#include "util/path.h"
 
 /* The directories being written into, by depth (0 is DIR itself). Only
  * the deepest few stay open, so an image thousands of directories deep
@@ -176,8 +176,8 @@ static int make_subdir(dir_stack *s, int parent, const char *name, const char *p
     int fd = open_dir_at(parent, name);
     if (fd < 0) {
         struct stat st;
-        const char *what = fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == 0 ? kind_of(&st)
-                                                                               : strerror(errno);
+        const char *what =
+            fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == 0 ? kind_of(&st) : strerror(errno);
         diag_error("%s: in the way: %s, where the image has a directory (romfs extract never "
                    "follows or replaces it); remove it or extract elsewhere",
                    shown(path), what);
@@ -271,9 +271,9 @@ static int extract(const image_file *f, const char *dir, size_t *files, size_t *
 enum { X_QUIET, X_UNSAFE_NAMES };
 
 static const cli_option extract_options[] = {
-    [X_QUIET] = {'q', "quiet", NULL, "no summary on stderr"},
-    [X_UNSAFE_NAMES] = {0, "unsafe-names", NULL,
-                        "create names with control characters (refused by default)"},
+    [X_QUIET] = {.shortname = 'q', .longname = "quiet", .help = "no summary on stderr"},
+    [X_UNSAFE_NAMES] = {.longname = "unsafe-names",
+                        .help = "create names with control characters (refused by default)"},
     {0},
 };
 

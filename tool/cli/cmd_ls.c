@@ -11,7 +11,7 @@
 enum { L_JSON, L_MANIFEST, L_DEFINE, L_TARGET };
 
 static const cli_option ls_options[] = {
-    [L_JSON] = {0, "json", NULL, "print JSON instead of text"},
+    [L_JSON] = {.longname = "json", .help = "print JSON instead of text"},
     CLI_POLICY_OPTIONS,
     {0},
 };

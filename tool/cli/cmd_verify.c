@@ -11,7 +11,9 @@
 enum { V_QUIET, V_MANIFEST, V_DEFINE, V_TARGET };
 
 static const cli_option verify_options[] = {
-    [V_QUIET] = {'q', "quiet", NULL, "print nothing when the image is sound"},
+    [V_QUIET] = {.shortname = 'q',
+                 .longname = "quiet",
+                 .help = "print nothing when the image is sound"},
     CLI_POLICY_OPTIONS,
     {0},
 };

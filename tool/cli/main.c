@@ -13,8 +13,8 @@
 #include "util/version.h"
 
 static const cli_command *const commands[] = {
-    &build_command, &pack_dir_command, &ls_command,     &cat_command,
-    &extract_command, &verify_command, NULL,
+    &build_command,   &pack_dir_command, &ls_command, &cat_command,
+    &extract_command, &verify_command,   NULL,
 };
 
 static void print_help(void) {

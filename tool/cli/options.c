@@ -16,7 +16,8 @@ static size_t n_options(const cli_command *cmd) {
 
 static int find_long(const cli_command *cmd, const char *name, size_t len) {
     for (int k = 0; cmd->options[k].longname != NULL; k++) {
-        if (strlen(cmd->options[k].longname) == len && !strncmp(cmd->options[k].longname, name, len)) {
+        if (strlen(cmd->options[k].longname) == len &&
+            !strncmp(cmd->options[k].longname, name, len)) {
             return k;
         }
     }

@@ -29,7 +29,7 @@ typedef struct {
     struct {
         const char **v;
         size_t n;
-    } *opts; /* by index in cmd->options: each value given, or one NULL per flag */
+    } * opts; /* by index in cmd->options: each value given, or one NULL per flag */
 } cli_args;
 
 struct cli_command {

@@ -32,8 +32,7 @@ int cli_policy_open(cli_policy *p, const cli_args *a, int opt_manifest, int opt_
     if (manifest_load(manifest_path, &p->defs, &p->m) != 0) {
         return EXIT_INPUT;
     }
-    const char *mpy_cross =
-        defines_get(&p->defs, "ROMFS_MPY_CROSS", strlen("ROMFS_MPY_CROSS"));
+    const char *mpy_cross = defines_get(&p->defs, "ROMFS_MPY_CROSS", strlen("ROMFS_MPY_CROSS"));
     if (plan_policy_init(&p->plan, &p->m, mpy_cross) != 0) {
         return EXIT_INPUT;
     }

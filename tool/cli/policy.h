@@ -25,8 +25,17 @@ void cli_policy_close(cli_policy *p);
 
 /* The options' rows, for a command's table. */
 #define CLI_POLICY_OPTIONS                                                                         \
-    {'m', "manifest", "MANIFEST", "judge by what this manifest's build decides", false},          \
-        {'D', "define", "NAME=VALUE", "a value for ${NAME} in the manifest", true},               \
-        {0, "target", "TARGET", "judge by a target's built-in rules (n6)", false}
+    {.shortname = 'm',                                                                             \
+     .longname = "manifest",                                                                       \
+     .value = "MANIFEST",                                                                          \
+     .help = "judge by what this manifest's build decides"},                                       \
+        {.shortname = 'D',                                                                         \
+         .longname = "define",                                                                     \
+         .value = "NAME=VALUE",                                                                    \
+         .help = "a value for ${NAME} in the manifest",                                            \
+         .repeat = true},                                                                          \
+    {                                                                                              \
+        .longname = "target", .value = "TARGET", .help = "judge by a target's built-in rules (n6)" \
+    }
 
 #endif
