@@ -27,7 +27,7 @@ enum {
     B_ALIGN_HEADER,
 };
 
-static const cli_option build_options[] = {
+const cli_option build_options[] = {
     [B_OUTPUT] = {.shortname = 'o',
                   .longname = "output",
                   .value = "IMAGE",
@@ -74,7 +74,7 @@ static output *requested_outputs(const cli_args *a, size_t *n) {
     return outs;
 }
 
-static int run_build(const cli_args *a) {
+int run_build(const cli_args *a) {
     defines defs = {0};
     build_opts o = {0};
     uint64_t capacity = 0;
@@ -123,27 +123,16 @@ out:
     return status;
 }
 
-static const char *const build_notes[] = {
+const char *const build_notes[] = {
     "Directory entries leave out, unless image.default_excludes is false (or a rule or entry\n"
     "says exclude: false): " DEFAULT_EXCLUDES_TEXT ".\n"
     "A file named as an entry's src is always packed.",
     NULL,
 };
 
-const cli_command build_command = {
-    .name = "build",
-    .operands = "MANIFEST",
-    .min_operands = 1,
-    .max_operands = 1,
-    .summary = "pack the files a manifest names into an image",
-    .options = build_options,
-    .run = run_build,
-    .notes = build_notes,
-};
-
 enum { P_OUTPUT, P_ALIGN, P_DEPFILE, P_QUIET };
 
-static const cli_option pack_dir_options[] = {
+const cli_option pack_dir_options[] = {
     [P_OUTPUT] = {.shortname = 'o',
                   .longname = "output",
                   .value = "IMAGE",
@@ -159,7 +148,7 @@ static const cli_option pack_dir_options[] = {
     {0},
 };
 
-static int run_pack_dir(const cli_args *a) {
+int run_pack_dir(const cli_args *a) {
     const char *dir = a->operands[0], *align_text = cli_value(a, P_ALIGN);
     unsigned align = 4;
     if (align_text != NULL) {
@@ -195,13 +184,3 @@ static int run_pack_dir(const cli_args *a) {
     free(m.dir);
     return status;
 }
-
-const cli_command pack_dir_command = {
-    .name = "pack-dir",
-    .operands = "DIR",
-    .min_operands = 1,
-    .max_operands = 1,
-    .summary = "pack a directory tree (--align 1: byte-identical to `mpremote romfs build DIR`)",
-    .options = pack_dir_options,
-    .run = run_pack_dir,
-};

@@ -9,9 +9,9 @@
 #include "util/io.h"
 #include "util/path.h"
 
-static const cli_option cat_options[] = {{0}};
+const cli_option cat_options[] = {{0}};
 
-static int run_cat(const cli_args *a) {
+int run_cat(const cli_args *a) {
     const char *image = a->operands[0], *path = a->operands[1];
     image_file f;
     if (image_file_open(&f, image) != 0) {
@@ -34,13 +34,3 @@ static int run_cat(const cli_args *a) {
     image_file_close(&f);
     return status;
 }
-
-const cli_command cat_command = {
-    .name = "cat",
-    .operands = "IMAGE PATH",
-    .min_operands = 2,
-    .max_operands = 2,
-    .summary = "write one file's bytes to stdout",
-    .options = cat_options,
-    .run = run_cat,
-};

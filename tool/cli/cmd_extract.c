@@ -270,14 +270,14 @@ static int extract(const image_file *f, const char *dir, size_t *files, size_t *
 
 enum { X_QUIET, X_UNSAFE_NAMES };
 
-static const cli_option extract_options[] = {
+const cli_option extract_options[] = {
     [X_QUIET] = {.shortname = 'q', .longname = "quiet", .help = "no summary on stderr"},
     [X_UNSAFE_NAMES] = {.longname = "unsafe-names",
                         .help = "create names with control characters (refused by default)"},
     {0},
 };
 
-static int run_extract(const cli_args *a) {
+int run_extract(const cli_args *a) {
     diag_quiet = cli_flag(a, X_QUIET);
     const char *image = a->operands[0], *dir = a->operands[1];
     image_file f;
@@ -299,13 +299,3 @@ static int run_extract(const cli_args *a) {
     image_file_close(&f);
     return status;
 }
-
-const cli_command extract_command = {
-    .name = "extract",
-    .operands = "IMAGE DIR",
-    .min_operands = 2,
-    .max_operands = 2,
-    .summary = "write the whole tree into DIR (never outside it)",
-    .options = extract_options,
-    .run = run_extract,
-};

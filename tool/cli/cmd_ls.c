@@ -10,13 +10,13 @@
 
 enum { L_JSON, L_MANIFEST, L_DEFINE, L_TARGET };
 
-static const cli_option ls_options[] = {
+const cli_option ls_options[] = {
     [L_JSON] = {.longname = "json", .help = "print JSON instead of text"},
     CLI_POLICY_OPTIONS,
     {0},
 };
 
-static int run_ls(const cli_args *a) {
+int run_ls(const cli_args *a) {
     cli_policy p;
     int status = cli_policy_open(&p, a, L_MANIFEST, L_DEFINE, L_TARGET);
     image_file f;
@@ -29,13 +29,3 @@ static int run_ls(const cli_args *a) {
     cli_policy_close(&p);
     return status;
 }
-
-const cli_command ls_command = {
-    .name = "ls",
-    .operands = "IMAGE",
-    .min_operands = 1,
-    .max_operands = 1,
-    .summary = "list every entry: path, size, data offset, the alignment it needs and has",
-    .options = ls_options,
-    .run = run_ls,
-};

@@ -10,7 +10,7 @@
 
 enum { V_QUIET, V_MANIFEST, V_DEFINE, V_TARGET };
 
-static const cli_option verify_options[] = {
+const cli_option verify_options[] = {
     [V_QUIET] = {.shortname = 'q',
                  .longname = "quiet",
                  .help = "print nothing when the image is sound"},
@@ -18,7 +18,7 @@ static const cli_option verify_options[] = {
     {0},
 };
 
-static int run_verify(const cli_args *a) {
+int run_verify(const cli_args *a) {
     const char *path = a->operands[0];
     cli_policy p;
     int status = cli_policy_open(&p, a, V_MANIFEST, V_DEFINE, V_TARGET);
@@ -40,13 +40,3 @@ static int run_verify(const cli_args *a) {
     cli_policy_close(&p);
     return status;
 }
-
-const cli_command verify_command = {
-    .name = "verify",
-    .operands = "IMAGE",
-    .min_operands = 1,
-    .max_operands = 1,
-    .summary = "check structure and alignment; non-zero on any fault",
-    .options = verify_options,
-    .run = run_verify,
-};

@@ -12,16 +12,29 @@
 #include "util/diag.h"
 #include "util/version.h"
 
-static const cli_command *const commands[] = {
-    &build_command,   &pack_dir_command, &ls_command, &cat_command,
-    &extract_command, &verify_command,   NULL,
+/* name, operands, how many, summary, options, handler, --help notes */
+static const cli_command commands[] = {
+    {"build", "MANIFEST", 1, 1, "pack the files a manifest names into an image", build_options,
+     run_build, build_notes},
+    {"pack-dir", "DIR", 1, 1,
+     "pack a directory tree (--align 1: byte-identical to `mpremote romfs build DIR`)",
+     pack_dir_options, run_pack_dir, NULL},
+    {"ls", "IMAGE", 1, 1,
+     "list every entry: path, size, data offset, the alignment it needs and has", ls_options,
+     run_ls, NULL},
+    {"cat", "IMAGE PATH", 2, 2, "write one file's bytes to stdout", cat_options, run_cat, NULL},
+    {"extract", "IMAGE DIR", 2, 2, "write the whole tree into DIR (never outside it)",
+     extract_options, run_extract, NULL},
+    {"verify", "IMAGE", 1, 1, "check structure and alignment; non-zero on any fault",
+     verify_options, run_verify, NULL},
+    {0},
 };
 
 static void print_help(void) {
     fputs("usage: romfs COMMAND [ARGS]   (romfs COMMAND --help for its options)\n\n", stdout);
-    for (size_t i = 0; commands[i] != NULL; i++) {
-        char *line = cli_usage_line(commands[i]);
-        printf("  romfs %s\n      %s\n", line, commands[i]->summary);
+    for (const cli_command *c = commands; c->name != NULL; c++) {
+        char *line = cli_usage_line(c);
+        printf("  romfs %s\n      %s\n", line, c->summary);
         free(line);
     }
     fputs("  romfs --version\n      print the version\n"
@@ -60,8 +73,7 @@ int main(int argc, char **argv) {
     if (help) {
         name = argv[2];
     }
-    for (size_t i = 0; commands[i] != NULL; i++) {
-        const cli_command *cmd = commands[i];
+    for (const cli_command *cmd = commands; cmd->name != NULL; cmd++) {
         if (strcmp(name, cmd->name) != 0) {
             continue;
         }

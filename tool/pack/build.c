@@ -75,10 +75,7 @@ static int hash_sources(collection *c, const build_state *old) {
         if (s->hashed) {
             continue;
         }
-        const uint8_t *known = state_hash_for(old, s->host, &s->st);
-        if (known != NULL) {
-            memcpy(s->hash, known, HASH_SIZE);
-        } else if (hash_file(s->host, s->hash, NULL) != 0) {
+        if (state_hash_or_read(old, s->host, &s->st, s->hash) != 0) {
             diag_error("%s: cannot read: %s", shown(s->node->from.shown), strerror(errno));
             return -1;
         }

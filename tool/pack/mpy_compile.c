@@ -209,10 +209,7 @@ int mpy_compile_all(collection *col, const mpy_compiler *c, const build_state *o
         if (n->py_host == NULL) {
             continue;
         }
-        const uint8_t *known = state_hash_for(old, n->py_host, &n->py_st);
-        if (known != NULL) {
-            memcpy(n->py_hash, known, HASH_SIZE);
-        } else if (hash_file(n->py_host, n->py_hash, NULL) != 0) {
+        if (state_hash_or_read(old, n->py_host, &n->py_st, n->py_hash) != 0) {
             diag_error("%s: cannot read: %s", shown(n->node->from.shown), strerror(errno));
             rc = -1;
             break;

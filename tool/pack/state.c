@@ -139,6 +139,16 @@ const uint8_t *state_hash_for(const build_state *s, const char *host, const file
     return e != NULL && file_stat_equal(&e->st, st) ? e->hash : NULL;
 }
 
+int state_hash_or_read(const build_state *s, const char *host, const file_stat *st,
+                       uint8_t out[HASH_SIZE]) {
+    const uint8_t *known = state_hash_for(s, host, st);
+    if (known != NULL) {
+        memcpy(out, known, HASH_SIZE);
+        return 0;
+    }
+    return hash_file(host, out, NULL);
+}
+
 /* One source's record; 0 when it is left out: a file modified this
  * recently could change again within the same timestamp, so its hash is
  * trusted only from the next build on. */

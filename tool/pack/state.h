@@ -32,6 +32,10 @@ typedef struct {
 void state_load(build_state *s, const char *path);
 /* The stored hash of `host` if its stat is still `st`, else NULL. */
 const uint8_t *state_hash_for(const build_state *s, const char *host, const file_stat *st);
+/* The hash of `host`: the stored one if its stat is still `st`, else by
+ * reading it; -1 with errno when it cannot be read. */
+int state_hash_or_read(const build_state *s, const char *host, const file_stat *st,
+                       uint8_t out[HASH_SIZE]);
 /* Records the sources (their hashes filled in) and the image; -1 with
  * errno, printing nothing, when it cannot.
  * Sources changed within the last two seconds are marked untrusted, so
