@@ -23,6 +23,13 @@ typedef struct {
     unsigned max_align;   /* the largest alignment any file asked for */
     uint64_t padding;     /* bytes this image has beyond the same tree unaligned */
     placement *at;        /* by node id */
+    /* The block-keeping layout (format/keep_layout.h): files' data in one
+     * padding record after the tree, each file's record pointing at it. */
+    bool keep;
+    uint64_t tree_end;    /* where the tree's records end */
+    uint64_t filler;      /* bytes of the padding record between the tree and the data's; 0 or >= 2 */
+    unsigned data_header; /* bytes of the data record's kind and length */
+    uint64_t data_start, data_end; /* the data area: [data_start, data_end) */
 } layout;
 
 /* Lays out `t` (sorted). */

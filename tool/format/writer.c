@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 
+#include "format/keep_layout.h"
 #include "format/varuint.h"
 #include "romfs/reader.h"
 
@@ -80,7 +81,130 @@ static int emit_node(emitter *e, const node *n, const layout *lay) {
     return e->s->file_data(e->s, n, p->data_offset);
 }
 
+/* A block-keeping image's file record: its name, then an indirect record
+ * with the data's size and its offset in the payload. */
+static int emit_keep_node(emitter *e, const node *n, const layout *lay) {
+    const placement *p = &lay->at[n->id];
+    if (emit_kind(e, n->is_dir ? ROMFS_KIND_DIR : ROMFS_KIND_FILE) != 0 ||
+        emit_uint(e, p->len, p->width) != 0 ||
+        emit_uint(e, n->name_len, varuint_len(n->name_len)) != 0 ||
+        emit(e, n->name, n->name_len) != 0) {
+        return -1;
+    }
+    if (n->is_dir) {
+        for (size_t i = 0; i < n->n_kids; i++) {
+            if (emit_keep_node(e, n->kids[i], lay) != 0) {
+                return -1;
+            }
+        }
+        return 0;
+    }
+    uint8_t len = 2 * KEEP_VARUINT;
+    return emit_kind(e, ROMFS_KIND_INDIRECT) != 0 || emit(e, &len, 1) != 0 ||
+                   emit_uint(e, n->size, KEEP_VARUINT) != 0 ||
+                   emit_uint(e, p->data_offset - KEEP_PAYLOAD_START, KEEP_VARUINT) != 0
+               ? -1
+               : 0;
+}
+
+static int emit_gap(emitter *e, uint64_t upto) {
+    if (upto > e->pos) {
+        uint64_t n = upto - e->pos;
+        e->pos = upto;
+        return e->s->gap(e->s, upto - n, n);
+    }
+    return 0;
+}
+
+typedef struct {
+    uint64_t offset;
+    const node *n;
+} stored;
+
+static int by_offset(const void *a, const void *b) {
+    const stored *x = a, *y = b;
+    if (x->offset != y->offset) {
+        return x->offset < y->offset ? -1 : 1;
+    }
+    return (x->n->id > y->n->id) - (x->n->id < y->n->id);
+}
+
+/* The data area in offset order, each stored copy once (files with the
+ * same bytes share one), and what lies between them from the sink. */
+static int emit_keep_data(emitter *e, const tree *t, const layout *lay) {
+    stored *files = malloc((t->n_files ? t->n_files : 1) * sizeof *files);
+    if (files == NULL) {
+        return -1;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < t->n_nodes; i++) {
+        if (!t->all[i]->is_dir) {
+            files[n].offset = lay->at[t->all[i]->id].data_offset;
+            files[n++].n = t->all[i];
+        }
+    }
+    qsort(files, n, sizeof *files, by_offset);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        if (files[i].offset < e->pos) {
+            continue; /* a shared copy, written already */
+        }
+        rc = emit_gap(e, files[i].offset);
+        if (rc == 0) {
+            e->pos += files[i].n->size;
+            rc = e->s->file_data(e->s, files[i].n, files[i].offset);
+        }
+    }
+    if (rc == 0) {
+        rc = emit_gap(e, lay->data_end);
+    }
+    free(files);
+    return rc;
+}
+
+static int image_write_keep(const tree *t, const layout *lay, image_sink *s) {
+    emitter e = {s, 0};
+    int rc = emit(&e, image_magic, sizeof image_magic);
+    if (rc == 0) {
+        rc = emit_uint(&e, lay->payload_len, KEEP_VARUINT);
+    }
+    for (size_t i = 0; rc == 0 && i < t->root->n_kids; i++) {
+        rc = emit_keep_node(&e, t->root->kids[i], lay);
+    }
+    if (rc == 0 && e.pos != lay->tree_end) {
+        abort();
+    }
+    if (rc == 0 && lay->filler > 0) {
+        unsigned w = 1;
+        while (varuint_len(lay->filler - 1 - w) > w) {
+            w++;
+        }
+        rc = emit_kind(&e, ROMFS_KIND_PADDING) != 0 || emit_uint(&e, lay->filler - 1 - w, w) != 0
+                 ? -1
+                 : emit_gap(&e, lay->tree_end + lay->filler);
+    }
+    if (rc == 0) {
+        rc = emit_kind(&e, ROMFS_KIND_PADDING) != 0 ||
+                     emit_uint(&e, lay->data_end - lay->data_start, lay->data_header - 1) != 0
+                 ? -1
+                 : 0;
+    }
+    if (rc == 0 && e.pos != lay->data_start) {
+        abort();
+    }
+    if (rc == 0) {
+        rc = emit_keep_data(&e, t, lay);
+    }
+    if (rc == 0 && e.pos != lay->size) {
+        abort();
+    }
+    return rc;
+}
+
 int image_write(const tree *t, const layout *lay, image_sink *s) {
+    if (lay->keep) {
+        return image_write_keep(t, lay, s);
+    }
     emitter e = {s, 0};
     int rc = emit(&e, image_magic, sizeof image_magic);
     if (rc == 0) {

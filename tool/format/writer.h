@@ -18,10 +18,15 @@ struct image_sink {
     int (*bytes)(image_sink *s, const void *p, size_t n);
     /* The n->size bytes of file `n`'s data, at image offset `offset`. */
     int (*file_data)(image_sink *s, const node *n, uint64_t offset);
+    /* A block-keeping layout's bytes that no record or file uses, `n` of
+     * them at `offset`: the sink supplies them (a base image's bytes at the
+     * same offsets keep its flash blocks unchanged). */
+    int (*gap)(image_sink *s, uint64_t offset, uint64_t n);
 };
 
-/* Emits the image of `t` laid out as `lay`; the first failure of the sink
- * (which has reported it) ends the walk with -1. */
+/* Emits the image of `t` laid out as `lay` (canonical, or block-keeping
+ * when lay->keep); the first failure of the sink (which has reported it)
+ * ends the walk with -1. */
 int image_write(const tree *t, const layout *lay, image_sink *s);
 
 /* The image's first bytes: the filesystem kind as a varuint. */

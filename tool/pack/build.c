@@ -91,7 +91,7 @@ static int write_stdout(collection *c, const layout *lay) {
         diag_error("cannot make a temporary file: %s", strerror(errno));
         return -1;
     }
-    int rc = image_out_write(fileno(tmp), "<stdout>", c, lay);
+    int rc = image_out_write(fileno(tmp), "<stdout>", c, lay, NULL);
     if (rc == 0 && lseek(fileno(tmp), 0, SEEK_SET) == 0) {
         static char chunk[1 << 16];
         ssize_t n;
@@ -116,7 +116,7 @@ static int write_image(const char *out, collection *c, const layout *lay, file_s
     if (atomic_open(&f, out) != 0) {
         return -1;
     }
-    if (image_out_write(f.fd, out, c, lay) != 0) {
+    if (image_out_write(f.fd, out, c, lay, NULL) != 0) {
         atomic_abort(&f);
         return -1;
     }
@@ -233,14 +233,14 @@ int build_run(const manifest *m, const build_opts *o) {
         if (hash_sources(&c, &old) != 0) {
             goto out;
         }
-        image_key(&c, &lay, self, key);
+        image_key(&c, &lay, self, NULL, key);
         up_to_date = memcmp(old.key, key, HASH_SIZE) == 0;
     }
     if (!up_to_date) {
         if (write_image(o->output, &c, &lay, &image_st) != 0) {
             goto out;
         }
-        image_key(&c, &lay, self, key); /* from the bytes as copied */
+        image_key(&c, &lay, self, NULL, key); /* from the bytes as copied */
     }
     build_view v = {o->output, &c.t, &lay, &c.deps, m->has_capacity, m->capacity};
     if (write_outputs(o, &v) != 0) {

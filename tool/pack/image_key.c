@@ -21,12 +21,24 @@ static int key_file(image_sink *sink, const node *n, uint64_t offset) {
     return 0;
 }
 
+/* Bytes kept from the base: the base's hash, in the key, stands for them. */
+static int key_gap(image_sink *sink, uint64_t offset, uint64_t n) {
+    key_sink *k = (key_sink *)sink;
+    hasher_u64(&k->h, offset);
+    hasher_u64(&k->h, n);
+    return 0;
+}
+
 void image_key(const collection *c, const layout *lay, const uint8_t self[HASH_SIZE],
-               uint8_t out[HASH_SIZE]) {
-    key_sink k = {{key_bytes, key_file}, {0}};
+               const uint8_t *base, uint8_t out[HASH_SIZE]) {
+    key_sink k = {{key_bytes, key_file, key_gap}, {0}};
     hasher_init(&k.h);
     hasher_str(&k.h, "romfs image key 2 " ROMFS_VERSION);
     hasher_update(&k.h, self, HASH_SIZE);
+    if (base != NULL) {
+        hasher_str(&k.h, "base");
+        hasher_update(&k.h, base, HASH_SIZE);
+    }
     image_write(&c->t, lay, &k.sink);
     hasher_final(&k.h, out);
 }

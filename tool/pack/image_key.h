@@ -11,8 +11,9 @@
 #include "format/layout.h"
 #include "pack/source.h"
 
-/* Every source's hash must be known. */
+/* Every source's hash must be known. `base`: the hash of the base image
+ * whose bytes a block-keeping layout keeps, or NULL. */
 void image_key(const collection *c, const layout *lay, const uint8_t self[HASH_SIZE],
-               uint8_t out[HASH_SIZE]);
+               const uint8_t *base, uint8_t out[HASH_SIZE]);
 
 #endif

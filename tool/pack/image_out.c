@@ -20,6 +20,7 @@ typedef struct {
     const char *out;
     uint8_t *buf;
     size_t len;
+    const image_base *base;
 } file_sink;
 
 static int flush(file_sink *s) {
@@ -133,8 +134,30 @@ static int put_file_data(image_sink *sink, const node *n, uint64_t offset) {
     return rc;
 }
 
-int image_out_write(int fd, const char *out, collection *c, const layout *lay) {
-    file_sink s = {{put_bytes, put_file_data}, fd, out, xmalloc(BUF_SIZE), 0};
+static int put_gap(image_sink *sink, uint64_t offset, uint64_t n) {
+    file_sink *s = (file_sink *)sink;
+    static uint8_t erased[4096];
+    if (erased[0] != 0xff) {
+        memset(erased, 0xff, sizeof erased);
+    }
+    size_t have = s->base == NULL || offset >= s->base->len ? 0 : s->base->len - (size_t)offset;
+    size_t from_base = have < n ? have : (size_t)n;
+    if (from_base > 0 && put_bytes(sink, s->base->bytes + offset, from_base) != 0) {
+        return -1;
+    }
+    for (uint64_t left = n - from_base; left > 0;) {
+        size_t take = left < sizeof erased ? (size_t)left : sizeof erased;
+        if (put_bytes(sink, erased, take) != 0) {
+            return -1;
+        }
+        left -= take;
+    }
+    return 0;
+}
+
+int image_out_write(int fd, const char *out, collection *c, const layout *lay,
+                    const image_base *base) {
+    file_sink s = {{put_bytes, put_file_data, put_gap}, fd, out, xmalloc(BUF_SIZE), 0, base};
     int rc = image_write(&c->t, lay, &s.sink);
     if (rc == 0) {
         rc = flush(&s);

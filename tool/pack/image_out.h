@@ -7,10 +7,18 @@
 #include "format/layout.h"
 #include "pack/source.h"
 
+/* The bytes a block-keeping layout keeps where no file lies: the base
+ * image's, at the same offsets; past its end, erased flash (0xff). */
+typedef struct {
+    const uint8_t *bytes;
+    size_t len;
+} image_base;
+
 /* Writes the image of `c` laid out as `lay` to `fd` (named `out` in
  * messages), filling each source's content hash. A source that is
  * missing, unreadable, replaced or not the size it was when listed is an
- * error: -1, printed. */
-int image_out_write(int fd, const char *out, collection *c, const layout *lay);
+ * error: -1, printed. `base` may be NULL. */
+int image_out_write(int fd, const char *out, collection *c, const layout *lay,
+                    const image_base *base);
 
 #endif
