@@ -15,7 +15,7 @@ import unittest
 
 from romfs_testlib import reference_writer
 from romfs_testlib.image_reader import ImageError, parse
-from romfs_testlib.tool import ScratchTestCase, run
+from romfs_testlib.tool import ScratchTestCase, readb, run
 from romfs_testlib.trees import assert_same_tree, write_tree
 
 
@@ -219,30 +219,33 @@ def _flat(tree, prefix=""):
 
 
 class PackableVectors(VectorMixin, ScratchTestCase):
-    def each(self):
-        for name, (tree, data, entries) in PACKABLE.items():
+    def for_each_vector(self, check):
+        """Runs check(i, tree, data, entries) for each packable vector inside
+        a subTest of its own: a failure names its vector, and the other
+        vectors still run."""
+        for i, (name, (tree, data, entries)) in enumerate(PACKABLE.items()):
             with self.subTest(vector=name):
-                yield tree, data, entries
+                check(i, tree, data, entries)
 
     def test_reader_parses_vectors(self):
-        for tree, data, entries in self.each():
-            self.check_reader(data, entries, tree)
+        self.for_each_vector(lambda i, tree, data, entries:
+                             self.check_reader(data, entries, tree))
 
     def test_reference_writer_writes_vectors(self):
-        for tree, data, entries in self.each():
-            self.assertEqual(reference_writer.build_from_tree(tree).hex(" "), data.hex(" "))
+        self.for_each_vector(lambda i, tree, data, entries: self.assertEqual(
+            reference_writer.build_from_tree(tree).hex(" "), data.hex(" ")))
 
     def test_pack_dir_align1_writes_vectors(self):
-        for i, (tree, data, entries) in enumerate(self.each()):
+        def check(i, tree, data, entries):
             src = write_tree(self.path(f"src{i}"), tree)
             out = self.path(f"out{i}.img")
             run("pack-dir", src, "-o", out, "--align", "1", check=0)
-            with open(out, "rb") as f:
-                self.assertEqual(f.read().hex(" "), data.hex(" "))
+            self.assertEqual(readb(out).hex(" "), data.hex(" "))
+        self.for_each_vector(check)
 
     def test_tool_reads_vectors(self):
-        for i, (tree, data, entries) in enumerate(self.each()):
-            self.check_tool_reads(data, entries, tree, where=f"v{i}")
+        self.for_each_vector(lambda i, tree, data, entries:
+                             self.check_tool_reads(data, entries, tree, where=f"v{i}"))
 
     def test_tflite_one_byte_pad_is_80_before_data_length(self):
         tree, data, entries = TFLITE_PAD1
