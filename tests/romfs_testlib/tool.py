@@ -1,6 +1,8 @@
 """Running the romfs binary under test, and scratch directories."""
+import collections
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -53,6 +55,36 @@ class ScratchTestCase(unittest.TestCase):
     def read(self, rel):
         with open(self.path(rel), "rb") as f:
             return f.read()
+
+
+def error_lines(stderr):
+    """The `romfs: error:` lines of a command's stderr."""
+    return [l for l in stderr.splitlines() if l.startswith("romfs: error:")]
+
+
+# `romfs verify`'s line for a file whose data is not on its alignment
+# (tool/inspect/image_check.c).
+_MISALIGNED = re.compile(
+    r"^romfs: error: (?P<image>.+?): offset 0x(?P<at>[0-9a-f]+): (?P<path>.+): "
+    r"data at offset (?P<offset>[0-9]+) is (?P<got>[0-9]+)-byte aligned, "
+    r"but it needs (?P<need>[0-9]+)-byte alignment(?: \((?P<why>[^()]*)\))?$")
+
+Misaligned = collections.namedtuple("Misaligned", "path at offset got need why")
+
+
+def misaligned_files(stderr):
+    """Each error line of `stderr`, in order: a Misaligned(path, at,
+    offset, got, need, why) for a line about a file's alignment (`at` the
+    offset the line starts with, `offset` the data offset, `got` the
+    alignment it has, `need` the one it needs, all ints; `why` the reason
+    in parentheses, or None), the line itself for any other."""
+    out = []
+    for line in error_lines(stderr):
+        m = _MISALIGNED.match(line)
+        out.append(line if m is None else Misaligned(
+            m["path"], int(m["at"], 16), int(m["offset"]), int(m["got"]), int(m["need"]),
+            m["why"]))
+    return out
 
 
 def readb(path):
