@@ -16,9 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sanitizer/allocator_interface.h>
-
 #include "fuzz_check.h"
+#include "heap_hooks.h"
 #include "inspect/image_check.h"
 #include "inspect/image_file.h"
 #include "inspect/listing.h"
