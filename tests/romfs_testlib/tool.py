@@ -5,6 +5,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import unittest
 
@@ -14,6 +15,7 @@ SOURCE_DIR = os.environ.get(  # tests/romfs_testlib/tool.py -> the repository
     os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 BINARY_DIR = os.environ.get("ROMFS_BINARY_DIR", os.path.join(SOURCE_DIR, "build"))
 TMP_ROOT = os.environ.get("ROMFS_TEST_TMP") or tempfile.gettempdir()
+MPY_STANDIN = os.path.join(SOURCE_DIR, "tests", "mpy_cross_standin.py")
 
 
 def run(*args, cwd=None, check=None, env=None, input=None):
@@ -85,6 +87,26 @@ def misaligned_files(stderr):
             m["path"], int(m["at"], 16), int(m["offset"]), int(m["got"]), int(m["need"]),
             m["why"]))
     return out
+
+
+def install_mpy_standin(dest):
+    """Copies tests/mpy_cross_standin.py to `dest`, executable, to be run
+    by the interpreter running the tests, with -S. Its own first line,
+    `#!/usr/bin/env python3`, takes whatever python3 PATH finds (a pyenv
+    shim costs a few hundred milliseconds a call), and the site module
+    costs more than the stand-in's work; the script is the same."""
+    with open(MPY_STANDIN, encoding="utf-8") as f:
+        text = f.read()
+    first, rest = text.split("\n", 1)
+    if first != "#!/usr/bin/env python3":
+        raise AssertionError(f"{MPY_STANDIN} starts with {first!r}")
+    exe = os.path.realpath(sys.executable)
+    if exe and not any(c.isspace() for c in exe) and len(exe) < 200:
+        first = f"#!{exe} -S"
+    with open(dest, "w", encoding="utf-8") as f:
+        f.write(first + "\n" + rest)
+    os.chmod(dest, 0o755)
+    return dest
 
 
 def readb(path):
