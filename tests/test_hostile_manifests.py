@@ -5,37 +5,20 @@ file:line:col where there is a position), within a bounded time and
 memory, and leave nothing behind: an existing image stays as it was and
 no depfile, cache or temporary file appears."""
 import os
-import resource
-import subprocess
 import unittest
 
-from romfs_testlib.tool import ROMFS, ScratchTestCase, ASAN_BUILT
+from romfs_testlib import tool
+from romfs_testlib.tool import ScratchTestCase
 
-SENTINEL = b"\xd2\xcd\x31\x00"   # an "old" image that a failed build must not touch
 TIMEOUT = 20                     # seconds; expiry fails the test
 MEM_LIMIT = 512 << 20            # address space for the tool (not under ASan)
-
-
-
-
-def _limit_memory():
-    resource.setrlimit(resource.RLIMIT_AS, (MEM_LIMIT, MEM_LIMIT))
 
 
 def run_bounded(*args, cwd, as_user=None):
     """Runs romfs ARGS under the time limit and (unless sanitized) the
     memory limit; returns (exit status, stderr text)."""
-    cmd = [ROMFS, *map(str, args)]
-    if as_user is not None:
-        cmd = ["setpriv", f"--reuid={as_user}", f"--regid={as_user}", "--clear-groups", *cmd]
-    try:
-        proc = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              stdin=subprocess.DEVNULL, timeout=TIMEOUT,
-                              preexec_fn=None if ASAN_BUILT else _limit_memory)
-    except subprocess.TimeoutExpired:
-        raise AssertionError(f"romfs {' '.join(map(str, args))}: still running after "
-                             f"{TIMEOUT} s") from None
-    return proc.returncode, proc.stderr.decode("utf-8", "replace")
+    return tool.run_bounded(*args, cwd=cwd, as_user=as_user, timeout=TIMEOUT,
+                            mem_limit=MEM_LIMIT)
 
 
 # ------------------------------------------------------------ generators
@@ -73,17 +56,15 @@ class HostileManifestCase(ScratchTestCase):
         the build failed with exit 1 and changed nothing. Returns stderr."""
         if manifest is not None:
             self.write(name, manifest)
-        out = self.write("out.img", SENTINEL)
-        os.utime(out, (1_000_000_000, 1_000_000_000))
-        before = sorted(os.listdir(self.tmp))
+        self.plant_old_image()
+        before = self.names()
         if as_user is not None:
             os.chmod(self.tmp, 0o777)
         status, err = run_bounded("build", name, "-o", "out.img", "--depfile", "out.d",
                                   cwd=self.tmp, as_user=as_user)
         self.assertEqual(status, 1, f"exit {status}, wanted 1; stderr:\n{err[:2000]}")
-        self.assertEqual(self.read("out.img"), SENTINEL, "the old image was changed")
-        self.assertEqual(os.stat(out).st_mtime, 1_000_000_000, "the old image was touched")
-        self.assertEqual(sorted(os.listdir(self.tmp)), before, "a file was left behind")
+        self.assert_old_image()
+        self.assertEqual(self.names(), before, "a file was left behind")
         self.assertNotIn("AddressSanitizer", err)
         lines = err.splitlines()
         self.assertEqual(len(lines), 1, f"wanted one line on stderr, got:\n{err[:2000]}")
@@ -301,15 +282,15 @@ class LongStrings(HostileManifestCase):
     def test_a_dst_that_grows_past_the_limit_when_expanded(self):
         self.write("m.yaml", "version: 1\nfiles:\n  - src: assets/a.txt\n    dst: "
                    + "${X}" * 100 + "\n")
-        self.write("out.img", SENTINEL)
-        before = sorted(os.listdir(self.tmp))
+        self.plant_old_image()
+        before = self.names()
         status, err = run_bounded("build", "m.yaml", "-o", "out.img", "-D", "X=" + "x" * 100,
                                   cwd=self.tmp)
         self.assertEqual(status, 1, err)
         self.assertEqual(err, "romfs: error: m.yaml:4:10: dst is 10000 bytes long after "
                               "expanding variables; the limit is 4096\n")
-        self.assertEqual(self.read("out.img"), SENTINEL)
-        self.assertEqual(sorted(os.listdir(self.tmp)), before)
+        self.assert_old_image()
+        self.assertEqual(self.names(), before)
 
 
 class NulBytes(HostileManifestCase):

@@ -3,6 +3,7 @@ import collections
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -33,6 +34,37 @@ def run(*args, cwd=None, check=None, env=None, input=None):
     return proc
 
 
+def run_bounded(*args, cwd, env=None, as_user=None, timeout=60, mem_limit=None):
+    """Runs `romfs ARGS...` with stdin closed, for at most `timeout`
+    seconds (longer fails the test) and, when mem_limit is given and the
+    binary is not sanitized, in that many bytes of address space; as the
+    user id `as_user` when given (through setpriv). Returns (exit status,
+    stderr text); the status is -N for a signal N."""
+    cmd = [ROMFS, *map(str, args)]
+    if as_user is not None:
+        cmd = ["setpriv", f"--reuid={as_user}", f"--regid={as_user}", "--clear-groups", *cmd]
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_AS, (mem_limit, mem_limit))
+
+    try:
+        proc = subprocess.run(cmd, cwd=cwd, env=full_env, stdin=subprocess.DEVNULL,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout,
+                              preexec_fn=limit if mem_limit and not ASAN_BUILT else None)
+    except subprocess.TimeoutExpired:
+        raise AssertionError(f"romfs {' '.join(map(str, args))}: still running after "
+                             f"{timeout} s") from None
+    return proc.returncode, proc.stderr.decode("utf-8", "replace")
+
+
+# An image already at the output path, that a failed build must leave as
+# it was: an empty image, dated OLD_TIME.
+OLD_IMAGE = b"\xd2\xcd\x31\x00"
+OLD_TIME = 1_000_000_000
+
+
 class ScratchTestCase(unittest.TestCase):
     """A test case with self.tmp, a fresh directory removed afterwards."""
 
@@ -57,6 +89,25 @@ class ScratchTestCase(unittest.TestCase):
     def read(self, rel):
         with open(self.path(rel), "rb") as f:
             return f.read()
+
+    def plant_old_image(self, rel="out.img"):
+        """self.tmp/rel holding OLD_IMAGE, its mtime OLD_TIME."""
+        p = self.write(rel, OLD_IMAGE)
+        os.utime(p, (OLD_TIME, OLD_TIME))
+        return p
+
+    def assert_old_image(self, rel="out.img"):
+        """self.tmp/rel is still plant_old_image()'s: same bytes, same mtime."""
+        self.assertEqual(self.read(rel), OLD_IMAGE, "the old image was changed")
+        self.assertEqual(os.stat(self.path(rel)).st_mtime, OLD_TIME, "the old image was touched")
+
+    def names(self):
+        """Every path under self.tmp (relative, sorted), to compare before
+        and after a command that must leave nothing behind."""
+        found = []
+        for root, dirs, files in os.walk(self.tmp):
+            found += [os.path.relpath(os.path.join(root, n), self.tmp) for n in dirs + files]
+        return sorted(found)
 
 
 def error_lines(stderr):
