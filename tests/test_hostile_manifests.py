@@ -1,24 +1,14 @@
-"""Hostile manifests: alias bombs, absurd nesting, huge files, huge strings,
-NUL bytes, broken UTF-8, YAML tags and things that are not manifests at
-all. Each must end in one clear `romfs: error:` line (exit 1, with
-file:line:col where there is a position), within a bounded time and
-memory, and leave nothing behind: an existing image stays as it was and
-no depfile, cache or temporary file appears."""
+"""Hostile manifests: alias bombs, huge files, huge strings, NUL bytes,
+broken UTF-8, YAML tags and things that are not manifests at all (absurd
+nesting is test_hostile_nesting.py). Each must end in one clear
+`romfs: error:` line (exit 1, with file:line:col where there is a
+position), within a bounded time and memory, and leave nothing behind:
+an existing image stays as it was and no depfile, cache or temporary
+file appears."""
 import os
 import unittest
 
-from romfs_testlib import tool
-from romfs_testlib.tool import ScratchTestCase
-
-TIMEOUT = 20                     # seconds; expiry fails the test
-MEM_LIMIT = 512 << 20            # address space for the tool (not under ASan)
-
-
-def run_bounded(*args, cwd, as_user=None):
-    """Runs romfs ARGS under the time limit and (unless sanitized) the
-    memory limit; returns (exit status, stderr text)."""
-    return tool.run_bounded(*args, cwd=cwd, as_user=as_user, timeout=TIMEOUT,
-                            mem_limit=MEM_LIMIT)
+from romfs_testlib.hostile import HostileManifestCase, run_bounded
 
 
 # ------------------------------------------------------------ generators
@@ -39,47 +29,6 @@ def map_bomb(levels=10, width=10):
         node = (f"&m{i} {{k0: {node}, "
                 + ", ".join(f"k{j}: *m{i - 1}" for j in range(1, width)) + "}")
     return node
-
-
-DEPTH = 10_000
-
-
-class HostileManifestCase(ScratchTestCase):
-    def setUp(self):
-        super().setUp()
-        self.write("assets/a.txt", "hello\n")
-        self.write("assets/d/b.txt", "b\n")
-
-    def build(self, manifest, name="m.yaml", as_user=None):
-        """Writes `manifest` (str or bytes) as `name` unless it is None,
-        builds it over an existing image with a depfile, and checks that
-        the build failed with exit 1 and changed nothing. Returns stderr."""
-        if manifest is not None:
-            self.write(name, manifest)
-        self.plant_old_image()
-        before = self.names()
-        if as_user is not None:
-            os.chmod(self.tmp, 0o777)
-        status, err = run_bounded("build", name, "-o", "out.img", "--depfile", "out.d",
-                                  cwd=self.tmp, as_user=as_user)
-        self.assertEqual(status, 1, f"exit {status}, wanted 1; stderr:\n{err[:2000]}")
-        self.assert_old_image()
-        self.assertEqual(self.names(), before, "a file was left behind")
-        self.assertNotIn("AddressSanitizer", err)
-        lines = err.splitlines()
-        self.assertEqual(len(lines), 1, f"wanted one line on stderr, got:\n{err[:2000]}")
-        self.assertTrue(lines[0].startswith("romfs: error: "), lines[0][:2000])
-        self.assertLess(len(lines[0]), 8192, "an error line of unbounded length")
-        return lines[0]
-
-    def expect(self, manifest, line, name="m.yaml", as_user=None):
-        got = self.build(manifest, name, as_user)
-        self.assertEqual(got, line)
-
-    def expect_match(self, manifest, pattern, name="m.yaml"):
-        got = self.build(manifest, name)
-        self.assertRegex(got, pattern)
-        return got
 
 
 class AliasBombs(HostileManifestCase):
@@ -169,56 +118,6 @@ class AliasBombs(HostileManifestCase):
         512 MiB)."""
         text = "version: 1\nfiles: [&x a, " + "*x," * (((16 << 20) - 100) // 3) + "]\n"
         self.expect_match(text, self.LIMIT)
-
-
-class DeepNesting(HostileManifestCase):
-    def test_flow_sequences(self):
-        deep = "[" * DEPTH + "]" * DEPTH
-        self.expect(f"version: 1\nfiles: {deep}\n",
-                    "romfs: error: m.yaml:2:9: each entry in files must be a mapping with "
-                    "'src', not a list")
-        self.expect(f"version: 1\nfiles:\n  - src: assets\n    exclude: {deep}\n",
-                    "romfs: error: m.yaml:4:15: exclude pattern must be a string, not a list")
-        self.expect(f"version: 1\nrules: {deep}\nfiles: []\n",
-                    "romfs: error: m.yaml:2:9: each rule must be a mapping with 'match', "
-                    "not a list")
-        self.expect(f"{deep}\n",
-                    "romfs: error: m.yaml:1:1: manifest must be a mapping with 'version' and "
-                    "'files', not a list")
-
-    def test_flow_mappings(self):
-        deep = "{a: " * DEPTH + "1" + "}" * DEPTH
-        self.expect(f"version: 1\nfiles: {deep}\n",
-                    "romfs: error: m.yaml:2:8: files must be a list of entries, not a mapping")
-        self.expect(f"version: 1\nfiles:\n  - src: assets\n    dst: {deep}\n",
-                    "romfs: error: m.yaml:4:10: dst must be a string, not a mapping")
-        mixed = "[{a: " * DEPTH + "1" + "}]" * DEPTH
-        self.expect(f"version: 1\nfiles:\n  - src: assets\n    exclude: {mixed}\n",
-                    "romfs: error: m.yaml:4:15: exclude pattern must be a string, "
-                    "not a mapping")
-
-    def test_block_sequences(self):
-        self.expect("version: 1\nfiles:\n  " + "- " * DEPTH + "x\n",
-                    "romfs: error: m.yaml:3:5: each entry in files must be a mapping with "
-                    "'src', not a list")
-        self.expect("- " * DEPTH + "x\n",
-                    "romfs: error: m.yaml:1:1: manifest must be a mapping with 'version' and "
-                    "'files', not a list")
-
-    def test_block_mappings(self):
-        # With one space of indentation per level, 5000 levels are 12 MB,
-        # still under the 16 MiB limit; 10,000 are 50 MB, over it.
-        levels = "".join(" " * i + "k:\n" for i in range(1, 5000)) + " " * 5000 + "v\n"
-        self.expect("version: 1\nfiles:\n  - src: assets\nx:\n" + levels,
-                    "romfs: error: m.yaml:4:1: unknown key 'x' in the manifest "
-                    "(known keys: version, image, rules, files)")
-        self.expect("version: 1\nfiles:\n  - src: assets\n    dst:\n"
-                    + "".join(" " * (i + 4) + "k:\n" for i in range(1, 5000)) + "\n",
-                    "romfs: error: m.yaml:5:6: dst must be a string, not a mapping")
-        self.expect("version: 1\nfiles:\n  - src: assets\nx:\n"
-                    + "".join(" " * i + "k:\n" for i in range(1, DEPTH)),
-                    "romfs: error: m.yaml: the manifest is larger than 16 MiB; "
-                    "is this the right file?")
 
 
 class HugeManifests(HostileManifestCase):
