@@ -15,7 +15,8 @@ import unittest
 
 from romfs_testlib import reference_writer
 from romfs_testlib.image_reader import ImageError, parse
-from romfs_testlib.tool import Misaligned, ScratchTestCase, misaligned_files, readb, run
+from romfs_testlib.tool import (Misaligned, ScratchTestCase, ls_json_entries, misaligned_files,
+                                readb, run)
 from romfs_testlib.trees import assert_same_tree, write_tree
 
 
@@ -175,28 +176,13 @@ class VectorMixin:
         self.assertEqual([(e.path, e.kind, e.size, e.offset) for e in img.entries], entries)
         self.assertEqual(img.tree(), tree)
 
-    def image_file(self, data, name="v.img"):
-        p = self.path(name)
-        with open(p, "wb") as f:
-            f.write(data)
-        return p
-
     def check_tool_reads(self, data, entries, tree, where=""):
         """ls, cat, extract and verify read `data` as `entries`; the files
         go in the scratch subdirectory `where`."""
-        if where:
-            os.makedirs(self.path(where), exist_ok=True)
-        img = self.image_file(data, os.path.join(where, "v.img"))
+        img = self.write(os.path.join(where, "v.img"), data)
         listing = json.loads(run("ls", img, "--json", check=0).stdout)
         self.assertEqual(listing["size"], len(data))
-        want = []
-        for path, kind, size, offset in entries:
-            if kind == "dir":
-                want.append({"path": path, "type": "dir"})
-            else:
-                want.append({"path": path, "type": "file", "size": size, "offset": offset,
-                             "align": offset & -offset})
-        self.assertEqual(listing["entries"], want)
+        self.assertEqual(listing["entries"], ls_json_entries(entries))
         files = {p: v for p, v in _flat(tree).items() if v is not None}
         for path, content in files.items():
             self.assertEqual(run("cat", img, path, check=0).stdout, content, path)
@@ -273,7 +259,7 @@ class HandMadeVectors(VectorMixin, ScratchTestCase):
                  "01 0b" + "00" * 11 +
                  "02 04 de ad be ef")
         self.assertEqual(parse(data).files["m.tflite"].offset, 30)
-        img = self.image_file(data)
+        img = self.write("v.img", data)
         proc = run("verify", img, check=1)
         # One fault, and exactly this one: 30 is 2-aligned, 16 is needed.
         self.assertEqual(misaligned_files(proc.stderr), [Misaligned(

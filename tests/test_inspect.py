@@ -11,8 +11,8 @@ import unittest
 from romfs_testlib import reference_writer, trees
 from romfs_testlib.image_reader import (ImageError, dir_record, encode_varuint, file_record,
                                         image, name_field, parse, record)
-from romfs_testlib.tool import (Misaligned, ScratchTestCase, error_lines, misaligned_files,
-                                readb, run, yaml_str as q)
+from romfs_testlib.tool import (Misaligned, ScratchTestCase, error_lines, ls_json_entries,
+                                misaligned_files, readb, run, yaml_str as q)
 
 
 def inspect_tree():
@@ -32,12 +32,6 @@ def inspect_tree():
 
 
 class InspectCase(ScratchTestCase):
-    def save(self, data, name):
-        p = self.path(name)
-        with open(p, "wb") as f:
-            f.write(data)
-        return p
-
     def romfs_image(self, tree=None, tag="built"):
         tree = inspect_tree() if tree is None else tree
         src = trees.write_tree(self.path(tag + ".src"), tree)
@@ -59,7 +53,7 @@ files:
 
     def reference_image(self, tree=None, tag="ref"):
         tree = inspect_tree() if tree is None else tree
-        return self.save(reference_writer.build_from_tree(tree), tag + ".img"), tree
+        return self.write(tag + ".img", reference_writer.build_from_tree(tree)), tree
 
     def images(self):
         """(label, image path, tree) for both producers."""
@@ -79,14 +73,7 @@ class Listing(InspectCase):
                 self.assertEqual(trees.diff_trees(parsed.tree(), tree), [])
                 listing = json.loads(run("ls", img, "--json", check=0).stdout.decode("utf-8"))
                 self.assertEqual(listing["size"], len(data))
-                want = []
-                for e in parsed.entries:
-                    if e.kind == "dir":
-                        want.append({"path": e.path, "type": "dir"})
-                    else:
-                        want.append({"path": e.path, "type": "file", "size": e.size,
-                                     "offset": e.offset, "align": e.offset & -e.offset})
-                self.assertEqual(listing["entries"], want)
+                self.assertEqual(listing["entries"], ls_json_entries(parsed.entries))
 
     def test_ls_text_matches_reader(self):
         for label, img, tree in self.images():
@@ -223,11 +210,11 @@ class Hostile(InspectCase):
     def test_extract_refuses_and_writes_nothing(self):
         for i, (name, data) in enumerate(hostile_images().items()):
             with self.subTest(name):
-                img = self.save(data, f"h{i}.img")
+                img = self.write(f"h{i}.img", data)
                 # Target does not exist yet.
                 parent = self.path(f"p{i}")
                 os.makedirs(os.path.join(parent, "inner"))
-                self.save(b"marker", os.path.join(f"p{i}", "marker"))
+                self.write(os.path.join(f"p{i}", "marker"), b"marker")
                 before = trees.snapshot(parent)
                 proc = run("extract", img, os.path.join(parent, "inner", "target"))
                 self.assertEqual(proc.returncode, 1, proc.stderr)
@@ -246,7 +233,7 @@ class Hostile(InspectCase):
     def test_verify_rejects_hostile_images(self):
         for i, (name, data) in enumerate(hostile_images().items()):
             with self.subTest(name):
-                img = self.save(data, f"v{i}.img")
+                img = self.write(f"v{i}.img", data)
                 proc = run("verify", img)
                 self.assertEqual(proc.returncode, 1, proc.stderr)
                 self.assertTrue(self.error_lines(proc.stderr), proc.stderr)
@@ -272,7 +259,7 @@ class Robustness(InspectCase):
         return [("romfs", readb(img)), ("indirect", indirect)]
 
     def check_one(self, data, label, n):
-        img = self.save(data, f"c{n}.img")
+        img = self.write(f"c{n}.img", data)
         procs = {}
         for cmd in (("ls", img, "--json"), ("verify", img)):
             procs[cmd[0]] = proc = run(*cmd)

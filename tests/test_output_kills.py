@@ -27,6 +27,26 @@ KILLS = 30
 class RandomKills(OutputCase):
     FILE_SIZE = 2 << 20  # 34 MB of sources: a build that takes a while
 
+    def timed_build(self):
+        """Runs the normal build to the end; returns how long it took."""
+        t0 = time.monotonic()
+        status, err = romfs(*self.args(), cwd=self.out)
+        self.assertEqual(status, 0, err)
+        return time.monotonic() - t0
+
+    def killed_build(self, delay, label):
+        """Starts the normal build and SIGKILLs it `delay` seconds later (it
+        may have ended by then, with status 0); returns its process id."""
+        proc = subprocess.Popen([ROMFS, *self.args()], cwd=self.out,
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE)
+        time.sleep(delay)
+        proc.kill()
+        _, err = proc.communicate(timeout=TIMEOUT)
+        if proc.returncode not in (0, -signal.SIGKILL):
+            self.fail(f"{label}: romfs exited {proc.returncode}: {err.decode('utf-8', 'replace')}")
+        return proc.pid
+
     def test_sigkill_at_random_moments(self):
         old_tmpfile = not has_o_tmpfile(self.out)
         x, y = self.fresh(1)["out.img"], self.fresh(2)["out.img"]
@@ -35,10 +55,7 @@ class RandomKills(OutputCase):
         durations = []
         for v in (1, 2):
             self.set_variant(v)
-            t0 = time.monotonic()
-            status, err = romfs(*self.args(), cwd=self.out)
-            durations.append(time.monotonic() - t0)
-            self.assertEqual(status, 0, err)
+            durations.append(self.timed_build())
         current = 2
         span = max(durations) * 1.3
         rng = random.Random(20240611)
@@ -47,15 +64,7 @@ class RandomKills(OutputCase):
         for i in range(KILLS):
             target = 2 if current == 1 else 1
             self.set_variant(target)
-            proc = subprocess.Popen([ROMFS, *self.args()], cwd=self.out,
-                                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.PIPE)
-            time.sleep(rng.uniform(0, span))
-            proc.kill()
-            _, err = proc.communicate(timeout=TIMEOUT)
-            err = err.decode("utf-8", "replace")
-            if proc.returncode not in (0, -signal.SIGKILL):
-                self.fail(f"kill {i}: romfs exited {proc.returncode}: {err}")
+            pid = self.killed_build(rng.uniform(0, span), f"kill {i}")
             data = self.out_bytes()
             if data == images[current]:
                 outcomes["old"] += 1
@@ -72,7 +81,7 @@ class RandomKills(OutputCase):
                     # linked under a temporary name, not yet renamed. It must
                     # carry the killed process's id (and go at the next build,
                     # which test_kill_between_link_and_rename checks).
-                    if old_tmpfile or f".{proc.pid}." in name:
+                    if old_tmpfile or f".{pid}." in name:
                         named_leftovers.append(name)
                         os.unlink(os.path.join(d, name))
                     else:
@@ -91,20 +100,13 @@ class RandomKills(OutputCase):
     def test_killed_first_build_leaves_nothing_or_a_whole_image(self):
         image = self.fresh(1)["out.img"]
         self.set_variant(1)
-        t0 = time.monotonic()
-        self.assertEqual(romfs(*self.args(), cwd=self.out)[0], 0)
-        span = (time.monotonic() - t0) * 1.3
+        span = self.timed_build() * 1.3
         rng = random.Random(7)
         for i in range(6):
             for name in os.listdir(self.out):
                 os.unlink(os.path.join(self.out, name))
             shutil.rmtree(self.cache, ignore_errors=True)
-            proc = subprocess.Popen([ROMFS, *self.args()], cwd=self.out,
-                                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.DEVNULL)
-            time.sleep(rng.uniform(0, span))
-            proc.kill()
-            proc.wait(timeout=TIMEOUT)
+            self.killed_build(rng.uniform(0, span), f"kill {i}")
             data = self.out_bytes()
             self.assertTrue(data in (None, image), f"kill {i}: a partial image")
             self.assertEqual(temp_leftovers(self.out), [])

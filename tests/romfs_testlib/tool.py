@@ -110,6 +110,22 @@ class ScratchTestCase(unittest.TestCase):
         return sorted(found)
 
 
+def ls_json_entries(entries):
+    """What `romfs ls --json` must list under "entries" for `entries`,
+    image_reader Entry objects or (path, kind, size, offset) tuples in
+    image order: a directory's path and type, a file's size, data offset
+    and the alignment that offset has."""
+    out = []
+    for e in entries:
+        path, kind, size, offset = (e.path, e.kind, e.size, e.offset) if hasattr(e, "path") else e
+        if kind == "dir":
+            out.append({"path": path, "type": "dir"})
+        else:
+            out.append({"path": path, "type": "file", "size": size, "offset": offset,
+                        "align": offset & -offset})
+    return out
+
+
 def error_lines(stderr):
     """The `romfs: error:` lines of a command's stderr."""
     return [l for l in stderr.splitlines() if l.startswith("romfs: error:")]
