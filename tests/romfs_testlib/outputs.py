@@ -64,20 +64,12 @@ def variant_files(variant, file_size, shared=True):
     return files
 
 
-def write_files(root, files):
-    for rel, data in files.items():
-        p = os.path.join(root, rel)
-        os.makedirs(os.path.dirname(p), exist_ok=True)
-        with open(p, "wb") as f:
-            f.write(data)
-
-
 def write_variant(root, variant, file_size):
     """Makes `root` hold variant `variant`. The 16 shared files are written
     only when missing, so that a change of variant changes toggle.bin and
     small/v.txt alone."""
     shared = not all(os.path.exists(os.path.join(root, p)) for p in SHARED_FILES)
-    write_files(root, variant_files(variant, file_size, shared))
+    trees.write_files(root, variant_files(variant, file_size, shared))
 
 
 def aged_tree(name, files):
@@ -95,12 +87,12 @@ def aged_tree(name, files):
         digest.update(rel.encode() + b"\0" + hashlib.sha256(files[rel]).digest())
     parent = os.path.join(TMP_ROOT, "aged")
     root = os.path.join(parent, f"{name}-{digest.hexdigest()[:16]}")
-    if os.path.isdir(root) and trees.diff_trees(root, _nested(files)) != []:
+    if os.path.isdir(root) and trees.diff_trees(root, trees.nested(files)) != []:
         shutil.rmtree(root)  # changed by someone: made again
     if not os.path.isdir(root):
         os.makedirs(parent, exist_ok=True)
         tmp = tempfile.mkdtemp(prefix=f".{name}.", dir=parent)
-        write_files(tmp, files)
+        trees.write_files(tmp, files)
         old = time.time() - 3600
         for d, _, names in os.walk(tmp):
             for n in names:
@@ -126,17 +118,6 @@ def wait_until_aged(*roots):
     wait = newest + STATE_AGE - time.time()
     if wait > 0:
         time.sleep(wait + 0.01)
-
-
-def _nested(files):
-    tree = {}
-    for rel, data in files.items():
-        node = tree
-        *dirs, name = rel.split("/")
-        for part in dirs:
-            node = node.setdefault(part, {})
-        node[name] = data
-    return tree
 
 
 class OutputCase(ScratchTestCase):
