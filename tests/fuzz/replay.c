@@ -210,7 +210,9 @@ int main(int argc, char **argv) {
     sigaction(SIGALRM, &sa, NULL);
 
     if (LLVMFuzzerInitialize != NULL) {
-        LLVMFuzzerInitialize(&argc, &argv);
+        int fargc = argc; /* libFuzzer lets it change them; the paths stay ours */
+        char **fargv = argv;
+        LLVMFuzzerInitialize(&fargc, &fargv);
     }
     int failed = 0;
     long total = 0, findings = 0;
@@ -226,9 +228,8 @@ int main(int argc, char **argv) {
             n = replay_dir(argv[i], timeout, &findings);
         } else {
             n = replay_one(argv[i], timeout) == 0 ? 1 : -1;
-            if (n == 1) {
-                findings += is_finding(strrchr(argv[i], '/') ? strrchr(argv[i], '/') + 1 : argv[i]);
-            }
+            const char *slash = strrchr(argv[i], '/');
+            findings += n == 1 && is_finding(slash ? slash + 1 : argv[i]);
         }
         if (n < 0) {
             failed = 1;
