@@ -103,10 +103,7 @@ class MixedAlignments(AlignmentCase):
 
         def add(img_path, src_path, align, size=None):
             data = rng.randbytes(rng.randint(0, 70000) if size is None else size)
-            p = os.path.join(src, src_path)
-            os.makedirs(os.path.dirname(p), exist_ok=True)
-            with open(p, "wb") as f:
-                f.write(data)
+            self.write(os.path.join("src", src_path), data)
             want[img_path] = align
             node = tree
             parts = img_path.split("/")

@@ -2,7 +2,6 @@
 escaped as Make and Ninja read it), the listing and the alignment header
 (rewritten only when their contents change), and --size."""
 import os
-import textwrap
 import time
 import unittest
 

@@ -8,8 +8,6 @@ import unittest
 from romfs_testlib.image_reader import encode_varuint
 from romfs_testlib.tool import ROMFS, ScratchTestCase, run
 
-SENTINEL = b"\xd2\xcd\x31\x00"  # an "old" image that a failed build must not touch
-
 
 class ManifestErrors(ScratchTestCase):
     def setUp(self):
@@ -21,15 +19,13 @@ class ManifestErrors(ScratchTestCase):
         """Builds `manifest` (dedented YAML) and checks the whole stderr is
         `line`, with out.img untouched and no depfile or temporary file."""
         self.write("m.yaml", textwrap.dedent(manifest))
-        out = self.write("out.img", SENTINEL)
-        os.utime(out, (1_000_000_000, 1_000_000_000))
-        before = sorted(os.listdir(self.tmp))
+        self.plant_old_image()
+        before = self.names()
         proc = run("build", "m.yaml", "-o", "out.img", "--depfile", "out.d", *extra, cwd=self.tmp)
         self.assertEqual(proc.returncode, status, proc.stderr)
         self.assertEqual(proc.stderr, line + "\n")
-        self.assertEqual(self.read("out.img"), SENTINEL)
-        self.assertEqual(os.stat(out).st_mtime, 1_000_000_000)
-        self.assertEqual(sorted(os.listdir(self.tmp)), before, "a file was left behind")
+        self.assert_old_image()
+        self.assertEqual(self.names(), before, "a file was left behind")
 
     def test_yaml_syntax_error(self):
         self.expect_failure(

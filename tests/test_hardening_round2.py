@@ -29,7 +29,7 @@ import unittest
 from romfs_testlib import trees
 from romfs_testlib.fs_hook import HOOK, hook_env
 from romfs_testlib.image_reader import dir_record, file_record, image, parse
-from romfs_testlib.tool import (ROMFS, SOURCE_DIR, ScratchTestCase, readb, run, run_bounded,
+from romfs_testlib.tool import (ROMFS, SOURCE_DIR, ScratchTestCase, readb, run, run_within,
                                 yaml_str as q)
 
 STANDIN = os.path.join(SOURCE_DIR, "tests", "mpy_cross_standin.py")
@@ -218,7 +218,7 @@ class ManifestAmplification(ScratchTestCase):
 
     def refused(self, text, message):
         self.write("m.yaml", text)
-        proc = run_bounded("build", "m.yaml", "-o", "out.img", cwd=self.tmp)
+        proc = run_within("build", "m.yaml", "-o", "out.img", cwd=self.tmp)
         self.assertEqual(proc.returncode, 1, proc.stderr)
         self.assertEqual(len(proc.stderr.splitlines()), 1, proc.stderr[:500])
         self.assertRegex(proc.stderr, r"^romfs: error: m\.yaml:\d+:\d+: " + message)
@@ -281,7 +281,7 @@ class WalkBounds(ScratchTestCase):
     def test_symlink_fan_out_stops(self):
         tree = self.fan_out()
         self.write("m.yaml", f"version: 1\nfiles:\n  - src: {q(tree)}\n    dst: .\n")
-        proc = run_bounded("build", "m.yaml", "-o", "out.img", cwd=self.tmp)
+        proc = run_within("build", "m.yaml", "-o", "out.img", cwd=self.tmp)
         self.assertEqual(proc.returncode, 1)
         self.assertRegex(proc.stderr, r"^romfs: error: m\.yaml:3:10: .*: symlink fan-out: this "
                                       r"directory is entered more than 16 times through symlinks; "
@@ -299,7 +299,7 @@ class WalkBounds(ScratchTestCase):
         for i in range(50):
             self.write(f"big/f{i:02d}", b"\0" * 10000)
         self.write("m.yaml", "version: 1\nimage:\n  size: 100K\nfiles:\n  - src: big\n")
-        proc = run_bounded("build", "m.yaml", "-o", "out.img", cwd=self.tmp)
+        proc = run_within("build", "m.yaml", "-o", "out.img", cwd=self.tmp)
         self.assertEqual(proc.stderr, "romfs: error: m.yaml:5:10: big/f20: the files found so far "
                                       "hold 210000 bytes, more than twice image.size (102400 "
                                       "bytes); the walk stops here\n")
@@ -446,7 +446,7 @@ class VerifyManifestIsLinear(ScratchTestCase):
         self.write("m.yaml", "version: 1\nrules:\n  - match: '*.bin'\n    align: 8\n"
                              "files:\n" + entries)
         run("build", "m.yaml", "-o", "out.img", "-q", cwd=self.tmp, check=0)
-        proc = run_bounded("verify", "out.img", "--manifest", "m.yaml", cwd=self.tmp,
+        proc = run_within("verify", "out.img", "--manifest", "m.yaml", cwd=self.tmp,
                            cpu_seconds=3, mem_mib=512)
         self.assertEqual(proc.returncode, 0, proc.stderr)
         self.assertIn(b"40000 files, 40 directories", proc.stdout)

@@ -1,41 +1,14 @@
-"""Hostile manifests: alias bombs, absurd nesting, huge files, huge strings,
-NUL bytes, broken UTF-8, YAML tags and things that are not manifests at
-all. Each must end in one clear `romfs: error:` line (exit 1, with
-file:line:col where there is a position), within a bounded time and
-memory, and leave nothing behind: an existing image stays as it was and
-no depfile, cache or temporary file appears."""
+"""Hostile manifests: alias bombs, huge files, huge strings, NUL bytes,
+broken UTF-8, YAML tags and things that are not manifests at all (absurd
+nesting is test_hostile_nesting.py). Each must end in one clear
+`romfs: error:` line (exit 1, with file:line:col where there is a
+position), within a bounded time and memory, and leave nothing behind:
+an existing image stays as it was and no depfile, cache or temporary
+file appears."""
 import os
-import resource
-import subprocess
 import unittest
 
-from romfs_testlib.tool import ROMFS, ScratchTestCase, ASAN_BUILT
-
-SENTINEL = b"\xd2\xcd\x31\x00"   # an "old" image that a failed build must not touch
-TIMEOUT = 20                     # seconds; expiry fails the test
-MEM_LIMIT = 512 << 20            # address space for the tool (not under ASan)
-
-
-
-
-def _limit_memory():
-    resource.setrlimit(resource.RLIMIT_AS, (MEM_LIMIT, MEM_LIMIT))
-
-
-def run_bounded(*args, cwd, as_user=None):
-    """Runs romfs ARGS under the time limit and (unless sanitized) the
-    memory limit; returns (exit status, stderr text)."""
-    cmd = [ROMFS, *map(str, args)]
-    if as_user is not None:
-        cmd = ["setpriv", f"--reuid={as_user}", f"--regid={as_user}", "--clear-groups", *cmd]
-    try:
-        proc = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              stdin=subprocess.DEVNULL, timeout=TIMEOUT,
-                              preexec_fn=None if ASAN_BUILT else _limit_memory)
-    except subprocess.TimeoutExpired:
-        raise AssertionError(f"romfs {' '.join(map(str, args))}: still running after "
-                             f"{TIMEOUT} s") from None
-    return proc.returncode, proc.stderr.decode("utf-8", "replace")
+from romfs_testlib.hostile import HostileManifestCase, run_bounded
 
 
 # ------------------------------------------------------------ generators
@@ -56,49 +29,6 @@ def map_bomb(levels=10, width=10):
         node = (f"&m{i} {{k0: {node}, "
                 + ", ".join(f"k{j}: *m{i - 1}" for j in range(1, width)) + "}")
     return node
-
-
-DEPTH = 10_000
-
-
-class HostileManifestCase(ScratchTestCase):
-    def setUp(self):
-        super().setUp()
-        self.write("assets/a.txt", "hello\n")
-        self.write("assets/d/b.txt", "b\n")
-
-    def build(self, manifest, name="m.yaml", as_user=None):
-        """Writes `manifest` (str or bytes) as `name` unless it is None,
-        builds it over an existing image with a depfile, and checks that
-        the build failed with exit 1 and changed nothing. Returns stderr."""
-        if manifest is not None:
-            self.write(name, manifest)
-        out = self.write("out.img", SENTINEL)
-        os.utime(out, (1_000_000_000, 1_000_000_000))
-        before = sorted(os.listdir(self.tmp))
-        if as_user is not None:
-            os.chmod(self.tmp, 0o777)
-        status, err = run_bounded("build", name, "-o", "out.img", "--depfile", "out.d",
-                                  cwd=self.tmp, as_user=as_user)
-        self.assertEqual(status, 1, f"exit {status}, wanted 1; stderr:\n{err[:2000]}")
-        self.assertEqual(self.read("out.img"), SENTINEL, "the old image was changed")
-        self.assertEqual(os.stat(out).st_mtime, 1_000_000_000, "the old image was touched")
-        self.assertEqual(sorted(os.listdir(self.tmp)), before, "a file was left behind")
-        self.assertNotIn("AddressSanitizer", err)
-        lines = err.splitlines()
-        self.assertEqual(len(lines), 1, f"wanted one line on stderr, got:\n{err[:2000]}")
-        self.assertTrue(lines[0].startswith("romfs: error: "), lines[0][:2000])
-        self.assertLess(len(lines[0]), 8192, "an error line of unbounded length")
-        return lines[0]
-
-    def expect(self, manifest, line, name="m.yaml", as_user=None):
-        got = self.build(manifest, name, as_user)
-        self.assertEqual(got, line)
-
-    def expect_match(self, manifest, pattern, name="m.yaml"):
-        got = self.build(manifest, name)
-        self.assertRegex(got, pattern)
-        return got
 
 
 class AliasBombs(HostileManifestCase):
@@ -192,53 +122,6 @@ class AliasBombs(HostileManifestCase):
         self.expect_match(text, self.LIMIT)
 
 
-class DeepNesting(HostileManifestCase):
-    """Nesting is capped at 64 levels in the first pass, from the event
-    stream, before libyaml's scanner (quadratic in flow depth) or loader
-    (recursive) pays for more."""
-    NEST = ("manifest nests lists and mappings more than 64 deep; is this the right "
-            "file?")
-
-    def expect_nest(self, manifest, line, col):
-        self.expect(manifest, f"romfs: error: m.yaml:{line}:{col}: {self.NEST}")
-
-    def test_flow_sequences(self):
-        deep = "[" * DEPTH + "]" * DEPTH
-        # The mapping of the manifest is level 1, so the 64th '[' is level 65.
-        self.expect_nest(f"version: 1\nfiles: {deep}\n", 2, 7 + 64)
-        self.expect_nest(f"version: 1\nfiles:\n  - src: assets\n    exclude: {deep}\n", 4,
-                         13 + 62)
-        self.expect_nest(f"{deep}\n", 1, 65)
-
-    def test_the_limit_is_exact(self):
-        ok = "[" * 63 + "]" * 63  # with the manifest's mapping, 64 levels
-        self.expect(f"version: 1\nfiles: {ok}\n",
-                    "romfs: error: m.yaml:2:9: each entry in files must be a mapping with "
-                    "'src', not a list")
-        self.expect_nest(f"version: 1\nfiles: [{ok}]\n", 2, 7 + 64)
-
-    def test_flow_mappings(self):
-        deep = "{a: " * DEPTH + "1" + "}" * DEPTH
-        self.expect_nest(f"version: 1\nfiles: {deep}\n", 2, 8 + 4 * 63)
-        mixed = "[{a: " * DEPTH + "1" + "}]" * DEPTH
-        self.expect_nest(f"version: 1\nfiles:\n  - src: assets\n    exclude: {mixed}\n", 4,
-                         15 + 5 * 30)
-
-    def test_block_sequences(self):
-        self.expect_nest("version: 1\nfiles:\n  " + "- " * DEPTH + "x\n", 3, 3 + 2 * 63)
-        self.expect_nest("- " * DEPTH + "x\n", 1, 1 + 2 * 64)
-
-    def test_block_mappings(self):
-        # With one space of indentation per level, 5000 levels are 12 MB,
-        # still under the 16 MiB limit; 10,000 are 50 MB, over it.
-        levels = "".join(" " * i + "k:\n" for i in range(1, 5000)) + " " * 5000 + "v\n"
-        self.expect_nest("version: 1\nfiles:\n  - src: assets\nx:\n" + levels, 68, 65)
-        self.expect("version: 1\nfiles:\n  - src: assets\nx:\n"
-                    + "".join(" " * i + "k:\n" for i in range(1, DEPTH)),
-                    "romfs: error: m.yaml: the manifest is larger than 16 MiB; "
-                    "is this the right file?")
-
-
 class HugeManifests(HostileManifestCase):
     TOO_BIG = ("romfs: error: m.yaml: the manifest is larger than 16 MiB; "
                "is this the right file?")
@@ -300,15 +183,15 @@ class LongStrings(HostileManifestCase):
     def test_a_dst_that_grows_past_the_limit_when_expanded(self):
         self.write("m.yaml", "version: 1\nfiles:\n  - src: assets/a.txt\n    dst: "
                    + "${X}" * 100 + "\n")
-        self.write("out.img", SENTINEL)
-        before = sorted(os.listdir(self.tmp))
+        self.plant_old_image()
+        before = self.names()
         status, err = run_bounded("build", "m.yaml", "-o", "out.img", "-D", "X=" + "x" * 100,
                                   cwd=self.tmp)
         self.assertEqual(status, 1, err)
         self.assertEqual(err, "romfs: error: m.yaml:4:10: dst is 10000 bytes long after "
                               "expanding variables; the limit is 4096\n")
-        self.assertEqual(self.read("out.img"), SENTINEL)
-        self.assertEqual(sorted(os.listdir(self.tmp)), before)
+        self.assert_old_image()
+        self.assertEqual(self.names(), before)
 
 
 class NulBytes(HostileManifestCase):

@@ -9,15 +9,11 @@ import os
 import pty
 import shutil
 import subprocess
-import sys
 import textwrap
-import time
 import unittest
 
 from romfs_testlib.image_reader import parse
-from romfs_testlib.tool import ROMFS, SOURCE_DIR, ScratchTestCase, run
-
-STANDIN = os.path.join(SOURCE_DIR, "tests", "mpy_cross_standin.py")
+from romfs_testlib.tool import ROMFS, ScratchTestCase, install_mpy_standin, run
 
 
 class MpyTestCase(ScratchTestCase):
@@ -27,7 +23,7 @@ class MpyTestCase(ScratchTestCase):
         # compiler version) without touching the one other tests use.
         self.compiler = self.path("bin", "mpy-cross")
         os.makedirs(os.path.dirname(self.compiler))
-        shutil.copy2(STANDIN, self.compiler)
+        install_mpy_standin(self.compiler)
         self.log = self.path("compiler.log")
         self.env = {"MPY_STANDIN_LOG": self.log}
         self.write("py/main.py", "import app\napp.run()\n")
@@ -151,7 +147,7 @@ class Compiling(MpyTestCase):
     def test_compiler_precedence_manifest_then_define_then_path(self):
         other = self.path("other", "mpy-cross")
         os.makedirs(os.path.dirname(other))
-        shutil.copy2(STANDIN, other)
+        install_mpy_standin(other)
         path_env = {"PATH": os.path.dirname(other) + os.pathsep + os.environ["PATH"]}
         self.manifest(mpy_cross=False)
         self.build(env=path_env)  # on PATH
@@ -187,12 +183,14 @@ class Cache(MpyTestCase):
         self.build()
         self.assertEqual(self.calls(), [])
 
-        # Touch every file: nothing recompiles, the image stays as it was.
+        # Touch every file (a new mtime, one second on): nothing recompiles,
+        # the image stays as it was.
         stamp = os.stat(self.path("out.img")).st_mtime_ns
-        time.sleep(0.01)
         for root, _, names in os.walk(self.path("py")):
             for n in names:
-                os.utime(os.path.join(root, n))
+                p = os.path.join(root, n)
+                st = os.stat(p)
+                os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
         self.build()
         self.assertEqual(self.calls(), [])
         self.assertEqual(os.stat(self.path("out.img")).st_mtime_ns, stamp)

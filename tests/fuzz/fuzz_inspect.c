@@ -17,9 +17,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <sanitizer/allocator_interface.h>
-
 #include "fuzz_check.h"
+#include "heap_hooks.h"
 #include "inspect/image_check.h"
 #include "inspect/image_file.h"
 #include "inspect/listing.h"

@@ -3,25 +3,12 @@
 in every directory, one kind-5 record with one kind-2 data record per
 file, one kind-4 record per directory (empty ones kept), shortest
 varuints except the filesystem length, which gets one leading 0x80 when
-the image size would otherwise be odd. No .py precompilation."""
+the image size would otherwise be odd. No .py precompilation. The
+records are encoded by image_reader's encoders, which
+test_format_vectors checks against bytes written out by hand."""
 import os
 
-
-def _uint(value):
-    out = [value & 0x7F]
-    value >>= 7
-    while value:
-        out.insert(0, 0x80 | (value & 0x7F))
-        value >>= 7
-    return bytes(out)
-
-
-def _record(kind, payload):
-    return _uint(kind) + _uint(len(payload)) + payload
-
-
-def _named(kind, name, body):
-    return _record(kind, _uint(len(name)) + name + body)
+from .image_reader import dir_record, file_record, image
 
 
 def _name_bytes(name):
@@ -34,22 +21,15 @@ def _dir_body(tree):
     out = bytearray()
     for name, value in items:
         if isinstance(value, dict):
-            out += _named(4, name, _dir_body(value))
+            out += dir_record(name, _dir_body(value))
         else:
-            out += _named(5, name, _record(2, bytes(value)))
+            out += file_record(name, bytes(value))
     return bytes(out)
-
-
-def _wrap(payload):
-    length = _uint(len(payload))
-    if (3 + len(length) + len(payload)) % 2:
-        length = b"\x80" + length
-    return b"\xd2\xcd\x31" + length + payload
 
 
 def build_from_tree(tree):
     """tree: nested dict {name (str or bytes): bytes | dict}."""
-    return _wrap(_dir_body(tree))
+    return image(_dir_body(tree))
 
 
 def _read_dir(path):

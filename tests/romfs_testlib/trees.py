@@ -98,6 +98,29 @@ def write_tree(root, tree, reverse=False, shuffle_seed=None, mtime=None):
     return root
 
 
+def write_files(root, files):
+    """Creates each file of `files` ({relative path: bytes}) under root,
+    with the directories it needs."""
+    for rel, data in files.items():
+        p = os.path.join(root, rel)
+        os.makedirs(os.path.dirname(p), exist_ok=True)
+        with open(p, "wb") as f:
+            f.write(data)
+
+
+def nested(files):
+    """{relative path: bytes} as a nested tree (the inverse of files_of
+    for trees without empty directories)."""
+    tree = {}
+    for rel, data in files.items():
+        node = tree
+        *dirs, name = rel.split("/")
+        for part in dirs:
+            node = node.setdefault(part, {})
+        node[name] = data
+    return tree
+
+
 def read_tree(root):
     """The tree under root as a nested dict (str names). Symlinks are
     reported as ('symlink', target) so comparisons notice them."""
