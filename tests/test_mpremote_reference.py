@@ -4,6 +4,7 @@
 exactly what `mpremote romfs build DIR` writes (the reference writer). A
 .tflite keeps its built-in 16-byte alignment unless a rule sets align 1,
 which gives the reference bytes again."""
+import os
 import random
 import unittest
 
