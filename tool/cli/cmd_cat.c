@@ -33,10 +33,7 @@ int cmd_cat(int argc, char **argv) {
         return EXIT_INPUT;
     }
     romfs_entry e;
-    romfs_status st = romfs_lookup(&f.img, pos[1], strlen(pos[1]), &e);
-    if (st == ROMFS_OK && e.type == ROMFS_TYPE_DIR) {
-        st = ROMFS_E_IS_DIR;
-    }
+    romfs_status st = romfs_find_file(&f.img, pos[1], &e);
     int status = 0;
     if (st != ROMFS_OK) {
         diag_error("%s: %s: %s%s", shown(pos[0]), shown(pos[1]), romfs_strerror(st),
