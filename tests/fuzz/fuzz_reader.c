@@ -61,9 +61,9 @@ static void check_entry(const romfs_image *img, const uint8_t *rec_lo, const uin
     const uint8_t *start = img->start;
     const uint8_t *payload_end = img->payload + img->payload_len;
     CHECK(e->type == ROMFS_TYPE_FILE || e->type == ROMFS_TYPE_DIR);
-    /* The record lies between where readdir started and where it stopped;
-     * its name and (for directories and verbatim data) its contents lie
-     * inside that record. */
+    /* The record lies between where romfs_dir_next started and where it
+     * stopped; its name and (for directories and verbatim data) its
+     * contents lie inside that record. */
     CHECK(e->record_offset < img->size);
     CHECK(inside(start + e->record_offset, 0, rec_lo, rec_hi));
     const uint8_t *rec = start + e->record_offset;
