@@ -1,7 +1,7 @@
 """Alignment of file data: every file's data offset (read back with the
 independent reader, not with `romfs ls`) is a multiple of the alignment
 the manifest asks for; the image size is even; padding stays within a
-small bound; and the precedence rules of MANIFEST.md hold (built-in <
+small bound; and the precedence rules of manifests/README.md hold (built-in <
 image < rules in order < the entry's own keys)."""
 import os
 import random

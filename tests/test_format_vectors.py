@@ -1,4 +1,4 @@
-"""Byte vectors written out by hand from FORMAT.md.
+"""Byte vectors written out by hand from docs/format.md.
 
 Packable vectors: the independent reader parses them as expected, the
 reference writer and `romfs pack-dir --align 1` of the equivalent tree

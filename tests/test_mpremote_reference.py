@@ -1,4 +1,4 @@
-"""The reference case (MANIFEST.md): for trees without .tflite files,
+"""The reference case (manifests/README.md): for trees without .tflite files,
 `romfs pack-dir DIR --align 1` and `romfs build` of
 {version: 1, image: {align: 1}, files: [{src: DIR, dst: "."}]} write
 exactly what `mpremote romfs build DIR` writes (the reference writer). A

@@ -14,7 +14,9 @@
  * everything else on image.align. Keep the two in step. */
 enum { MODEL_ALIGN = 16, IMAGE_ALIGN = 4 };
 
-/* Deep enough for the sample tree; deeper is reported as a failure. */
+/* Deep and long enough for the sample tree: the root and 7 levels of
+ * directories below it, paths of up to MAX_PATH - 1 bytes. Anything
+ * beyond is reported as a failure and passed by. */
 enum { MAX_DEPTH = 8, MAX_PATH = 128 };
 
 static unsigned checks, failures;
@@ -31,12 +33,14 @@ static unsigned needed_alignment(const uint8_t *name, size_t len) {
     return len > n && memcmp(name + len - n, model, n) == 0 ? MODEL_ALIGN : IMAGE_ALIGN;
 }
 
-/* Whether romfs_lookup() of `path` finds the entry the walk found. */
-static int lookup_agrees(const romfs_image *img, const char *path, size_t len,
-                         const romfs_entry *e) {
+/* Whether looking `path` up finds the entry the walk found; a file by the
+ * lookup that refuses directories. */
+static int lookup_agrees(const romfs_image *img, const char *path, const romfs_entry *e) {
     romfs_entry found;
-    return romfs_lookup(img, path, len, &found) == ROMFS_OK && found.type == e->type &&
-           found.data == e->data && found.size == e->size;
+    romfs_status st = e->type == ROMFS_TYPE_FILE ? romfs_find_file(img, path, &found)
+                                                 : romfs_find(img, path, &found);
+    return st == ROMFS_OK && found.type == e->type && found.data == e->data &&
+           found.size == e->size;
 }
 
 static void check_file(const romfs_image *img, const char *path, const romfs_entry *e,
@@ -44,7 +48,7 @@ static void check_file(const romfs_image *img, const char *path, const romfs_ent
     unsigned align = needed_alignment(e->name, e->name_len);
     uintptr_t addr = (uintptr_t)e->data;
     int aligned = check(addr % align == 0);
-    int found = check(lookup_agrees(img, path, strlen(path), e));
+    int found = check(lookup_agrees(img, path, e));
     if (align > *largest_align) {
         *largest_align = align;
     }
@@ -53,59 +57,46 @@ static void check_file(const romfs_image *img, const char *path, const romfs_ent
            (unsigned long)crc32(e->data, e->size), found ? "ok" : "MISMATCH");
 }
 
-/* Depth first with a fixed stack of directory iterators: no recursion, no
- * heap. Returns the largest alignment any file needs. */
+/* Depth first with a fixed stack and path buffer: no recursion, no heap.
+ * Returns the largest alignment any file needs. */
 static unsigned walk(const romfs_image *img, unsigned *files, unsigned *dirs) {
-    romfs_dir stack[MAX_DEPTH];
-    size_t prefix[MAX_DEPTH]; /* length of the path of each open directory, with its '/' */
+    romfs_walk_frame stack[MAX_DEPTH];
     char path[MAX_PATH];
+    romfs_walk w;
+    romfs_entry e;
+    romfs_status st;
     unsigned largest_align = 1;
-    int depth = 0;
-    prefix[0] = 0;
-    romfs_opendir_root(img, &stack[0]);
-    for (;;) {
-        romfs_entry e;
-        int r = romfs_readdir(&stack[depth], &e);
-        if (r < 0) {
+    romfs_walk_init(&w, img, stack, MAX_DEPTH, path, sizeof path);
+    while ((st = romfs_walk_next(&w, &e, NULL)) != ROMFS_END) {
+        if (st == ROMFS_E_TOO_DEEP) { /* w.path still names the directory */
             check(0);
-            printf("corrupt image at offset %lu: %s\n", (unsigned long)stack[depth].fault_offset,
-                   stack[depth].fault);
-        }
-        if (r <= 0) {
-            if (depth == 0) {
-                return largest_align;
-            }
-            depth--;
+            printf("%s/: nested deeper than %d levels\n", path, MAX_DEPTH);
+            romfs_walk_skip(&w);
             continue;
         }
-        size_t len = prefix[depth] + e.name_len;
-        if (!check(len + 2 <= sizeof path)) {
-            printf("%.*s...: path longer than %d bytes\n", (int)prefix[depth], path, MAX_PATH);
+        if (st == ROMFS_E_PATH_TOO_LONG) { /* w.path names the entry's directory */
+            check(0);
+            printf("%s/...: path longer than %d bytes\n", path, MAX_PATH - 1);
+            romfs_walk_skip(&w);
             continue;
         }
-        memcpy(path + prefix[depth], e.name, e.name_len);
-        path[len] = '\0';
+        if (st != ROMFS_OK) {
+            check(0);
+            printf("corrupt image at offset %lu: %s\n", (unsigned long)w.fault_offset, w.fault);
+            break;
+        }
         if (e.type == ROMFS_TYPE_FILE) {
             ++*files;
             check_file(img, path, &e, &largest_align);
             continue;
         }
         ++*dirs;
-        int found = check(lookup_agrees(img, path, len, &e));
-        path[len] = '/';
-        path[len + 1] = '\0';
-        printf("%-28s directory %46s lookup %s\n", path, "", found ? "ok" : "MISMATCH");
-        if (!check(depth + 1 < MAX_DEPTH)) {
-            printf("%s: nested deeper than %d levels\n", path, MAX_DEPTH);
-            continue;
-        }
-        if (!check(romfs_opendir(img, &e, &stack[depth + 1]) == ROMFS_OK)) {
-            printf("%s: cannot open\n", path);
-            continue;
-        }
-        depth++;
-        prefix[depth] = len + 1;
+        int found = check(lookup_agrees(img, path, &e));
+        int pad = 28 - (int)w.path_len - 1; /* the column of a file's path, with the '/' */
+        printf("%s/%*s directory %46s lookup %s\n", path, pad > 0 ? pad : 0, "", "",
+               found ? "ok" : "MISMATCH");
     }
+    return largest_align;
 }
 
 int main(void) {

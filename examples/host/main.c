@@ -1,40 +1,39 @@
 /* Prints the tree of the ROMFS image linked into this program, and one
  * file from it, read in place: no copies, no allocation. */
 #include <stdio.h>
-#include <string.h>
 
 #include "romfs/assets.h"
 #include "romfs/reader.h"
 
+/* Directories open at once: the root and 15 levels below it. What lies
+ * deeper is not shown. */
 enum { MAX_DEPTH = 16 };
 
 static int print_tree(const romfs_image *img) {
-    romfs_dir stack[MAX_DEPTH];
-    int depth = 0;
-    romfs_opendir_root(img, &stack[0]);
-    for (;;) {
-        romfs_entry e;
-        int r = romfs_readdir(&stack[depth], &e);
-        if (r < 0) {
-            fprintf(stderr, "corrupt image at offset %zu: %s\n", stack[depth].fault_offset,
-                    stack[depth].fault);
-            return 1;
-        }
-        if (r == 0) {
-            if (depth == 0) {
-                return 0;
-            }
-            depth--;
+    romfs_walk_frame stack[MAX_DEPTH];
+    romfs_walk w;
+    romfs_entry e;
+    size_t depth;
+    romfs_status st;
+    romfs_walk_init(&w, img, stack, MAX_DEPTH, NULL, 0); /* names suffice: no path buffer */
+    while ((st = romfs_walk_next(&w, &e, &depth)) != ROMFS_END) {
+        if (st == ROMFS_E_TOO_DEEP) { /* e is still the directory it cannot open */
+            fprintf(stderr, "%.*s/: nested too deep, not shown\n", (int)e.name_len,
+                    (const char *)e.name);
+            romfs_walk_skip(&w);
             continue;
         }
-        printf("%*s%.*s%s", 2 * depth, "", (int)e.name_len, (const char *)e.name,
+        if (st != ROMFS_OK) {
+            fprintf(stderr, "corrupt image at offset %zu: %s\n", w.fault_offset, w.fault);
+            return 1;
+        }
+        printf("%*s%.*s%s", 2 * (int)depth, "", (int)e.name_len, (const char *)e.name,
                e.type == ROMFS_TYPE_DIR ? "/\n" : "");
         if (e.type == ROMFS_TYPE_FILE) {
             printf("  (%zu bytes at offset %zu)\n", e.size, (size_t)(e.data - img->start));
-        } else if (depth + 1 < MAX_DEPTH) {
-            romfs_opendir(img, &e, &stack[++depth]);
         }
     }
+    return 0;
 }
 
 int main(int argc, char **argv) {
@@ -52,9 +51,9 @@ int main(int argc, char **argv) {
         return 1;
     }
     romfs_entry e;
-    romfs_status st = romfs_lookup(&img, path, strlen(path), &e);
-    if (st != ROMFS_OK || e.type != ROMFS_TYPE_FILE) {
-        fprintf(stderr, "%s: %s\n", path, st != ROMFS_OK ? romfs_strerror(st) : "is a directory");
+    romfs_status st = romfs_find_file(&img, path, &e);
+    if (st != ROMFS_OK) {
+        fprintf(stderr, "%s: %s\n", path, romfs_strerror(st));
         return 1;
     }
     printf("--- %s ---\n", path);

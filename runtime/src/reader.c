@@ -66,12 +66,13 @@ romfs_status romfs_open(romfs_image *img, const void *data, size_t len) {
     return ROMFS_OK;
 }
 
-void romfs_opendir_root(const romfs_image *img, romfs_dir *it) {
+romfs_status romfs_opendir_root(const romfs_image *img, romfs_dir *it) {
     it->image = img;
     it->pos = img->payload;
     it->end = img->payload + img->payload_len;
     it->fault_offset = 0;
     it->fault = NULL;
+    return ROMFS_OK;
 }
 
 romfs_status romfs_opendir(const romfs_image *img, const romfs_entry *dir, romfs_dir *it) {
@@ -86,18 +87,18 @@ romfs_status romfs_opendir(const romfs_image *img, const romfs_entry *dir, romfs
     return ROMFS_OK;
 }
 
-static int fail(romfs_dir *it, const uint8_t *where, const char *why) {
+static romfs_status fail(romfs_dir *it, const uint8_t *where, const char *why) {
     it->fault_offset = (size_t)(where - it->image->start);
     it->fault = why;
     it->pos = it->end;
     return ROMFS_E_CORRUPT;
 }
 
-/* The data of the file whose record starts at `rec` and whose child
+/* The data of the file whose record starts at `rec_start` and whose child
  * records are [p, end): the first kind-2 or kind-3 record, as MicroPython
  * takes it. */
-static int get_file_data(romfs_dir *it, const uint8_t *rec_start, const uint8_t *p,
-                         const uint8_t *end, romfs_entry *out) {
+static romfs_status get_file_data(romfs_dir *it, const uint8_t *rec_start, const uint8_t *p,
+                                  const uint8_t *end, romfs_entry *out) {
     const romfs_image *img = it->image;
     while (p < end) {
         const uint8_t *rec = p;
@@ -114,7 +115,7 @@ static int get_file_data(romfs_dir *it, const uint8_t *rec_start, const uint8_t 
             out->data = p;
             out->size = (size_t)(next - p);
             out->indirect = 0;
-            return 1;
+            return ROMFS_OK;
         }
         if (kind == ROMFS_KIND_INDIRECT) {
             size_t size, offset;
@@ -127,7 +128,7 @@ static int get_file_data(romfs_dir *it, const uint8_t *rec_start, const uint8_t 
             out->data = img->payload + offset;
             out->size = size;
             out->indirect = 1;
-            return 1;
+            return ROMFS_OK;
         }
         p = next;
     }
@@ -136,7 +137,7 @@ static int get_file_data(romfs_dir *it, const uint8_t *rec_start, const uint8_t 
 
 /* The next directory or file record; resolves a file's data only when
  * asked, so a lookup passes over files it does not want unread. */
-static int next_entry(romfs_dir *it, romfs_entry *out, int want_data) {
+static romfs_status next_entry(romfs_dir *it, romfs_entry *out, int want_data) {
     while (it->pos < it->end) {
         const uint8_t *rec = it->pos;
         const uint8_t *p = it->pos;
@@ -166,25 +167,28 @@ static int next_entry(romfs_dir *it, romfs_entry *out, int want_data) {
             out->data = p;
             out->size = (size_t)(next - p);
             out->indirect = 0;
-            return 1;
+            return ROMFS_OK;
         }
         out->type = ROMFS_TYPE_FILE;
         if (!want_data) {
             out->data = p; /* the file's child records, resolved on demand */
             out->size = (size_t)(next - p);
-            return 1;
+            return ROMFS_OK;
         }
         return get_file_data(it, rec, p, next, out);
     }
-    return 0;
+    return ROMFS_END;
 }
 
-int romfs_readdir(romfs_dir *it, romfs_entry *out) {
+romfs_status romfs_dir_next(romfs_dir *it, romfs_entry *out) {
     return next_entry(it, out, 1);
 }
 
-romfs_status romfs_lookup(const romfs_image *img, const char *path, size_t path_len,
-                          romfs_entry *out) {
+static romfs_status lookup(const romfs_image *img, const char *path, size_t path_len, int want_file,
+                           romfs_entry *out) {
+    if (path == NULL) {
+        return ROMFS_E_NOT_FOUND;
+    }
     if (path_len > 0 && path[0] == '/') {
         path++;
         path_len--;
@@ -202,17 +206,14 @@ romfs_status romfs_lookup(const romfs_image *img, const char *path, size_t path_
     while (path_len > 0) {
         const char *slash = memchr(path, '/', path_len);
         size_t part = slash ? (size_t)(slash - path) : path_len;
-        int r;
-        while ((r = next_entry(&it, &e, 0)) == 1) {
+        romfs_status st;
+        while ((st = next_entry(&it, &e, 0)) == ROMFS_OK) {
             if (e.name_len == part && memcmp(e.name, path, part) == 0) {
                 break;
             }
         }
-        if (r < 0) {
-            return ROMFS_E_CORRUPT;
-        }
-        if (r == 0) {
-            return ROMFS_E_NOT_FOUND;
+        if (st != ROMFS_OK) {
+            return st == ROMFS_END ? ROMFS_E_NOT_FOUND : st;
         }
         path += part;
         path_len -= part;
@@ -221,8 +222,9 @@ romfs_status romfs_lookup(const romfs_image *img, const char *path, size_t path_
                 return ROMFS_E_NOT_DIR;
             }
             const uint8_t *end = e.data + e.size;
-            if (get_file_data(&it, img->start + e.record_offset, e.data, end, &e) != 1) {
-                return ROMFS_E_CORRUPT;
+            st = get_file_data(&it, img->start + e.record_offset, e.data, end, &e);
+            if (st != ROMFS_OK) {
+                return st;
             }
             break;
         }
@@ -232,7 +234,169 @@ romfs_status romfs_lookup(const romfs_image *img, const char *path, size_t path_
         }
         romfs_opendir(img, &e, &it);
     }
+    if (want_file && e.type == ROMFS_TYPE_DIR) {
+        return ROMFS_E_IS_DIR;
+    }
     *out = e;
+    return ROMFS_OK;
+}
+
+romfs_status romfs_lookup(const romfs_image *img, const char *path, size_t path_len,
+                          romfs_entry *out) {
+    return lookup(img, path, path_len, 0, out);
+}
+
+romfs_status romfs_lookup_file(const romfs_image *img, const char *path, size_t path_len,
+                               romfs_entry *out) {
+    return lookup(img, path, path_len, 1, out);
+}
+
+romfs_status romfs_find(const romfs_image *img, const char *path, romfs_entry *out) {
+    return lookup(img, path, path ? strlen(path) : 0, 0, out);
+}
+
+romfs_status romfs_find_file(const romfs_image *img, const char *path, romfs_entry *out) {
+    return lookup(img, path, path ? strlen(path) : 0, 1, out);
+}
+
+/* ---- The walk ----------------------------------------------------------- */
+
+/* What romfs_walk_next does first. A walk that ran out of room stays in
+ * WALK_ENTER or WALK_HELD, which is how it keeps its place. */
+enum {
+    WALK_ROOT,  /* open the root directory */
+    WALK_ENTER, /* open w->held, the directory returned last */
+    WALK_READ,  /* read the next entry of the innermost directory */
+    WALK_HELD,  /* return w->held, which was read but whose path did not fit */
+    WALK_OVER,
+};
+
+/* Cuts the path back to one it held before, which therefore fits. */
+static void set_path_len(romfs_walk *w, size_t len) {
+    w->path_len = len;
+    if (w->path != NULL && len < w->path_cap) {
+        w->path[len] = '\0';
+    }
+}
+
+romfs_status romfs_walk_init(romfs_walk *w, const romfs_image *img, romfs_walk_frame *stack,
+                             size_t capacity, char *path, size_t path_cap) {
+    w->path = path;
+    w->path_cap = path != NULL ? path_cap : 0;
+    w->path_need = 0;
+    w->depth = 0;
+    w->fault_offset = 0;
+    w->fault = NULL;
+    w->image = img;
+    w->stack = stack;
+    w->capacity = capacity;
+    w->state = WALK_ROOT;
+    set_path_len(w, 0);
+    return ROMFS_OK;
+}
+
+romfs_status romfs_walk_next(romfs_walk *w, romfs_entry *out, size_t *depth) {
+    if (w->state == WALK_OVER) {
+        return ROMFS_END;
+    }
+    if (w->state == WALK_ROOT || w->state == WALK_ENTER) {
+        if (w->depth == w->capacity) {
+            return ROMFS_E_TOO_DEEP;
+        }
+        romfs_walk_frame *f = &w->stack[w->depth];
+        if (w->state == WALK_ROOT) {
+            romfs_opendir_root(w->image, &f->dir);
+        } else {
+            romfs_opendir(w->image, &w->held, &f->dir);
+        }
+        f->path_len = w->path_len;
+        w->depth++;
+        w->state = WALK_READ;
+    }
+    while (w->depth > 0) {
+        romfs_walk_frame *top = &w->stack[w->depth - 1];
+        romfs_entry e;
+        if (w->state == WALK_HELD) {
+            e = w->held;
+        } else {
+            romfs_status st = romfs_dir_next(&top->dir, &e);
+            if (st == ROMFS_END) {
+                w->depth--;
+                set_path_len(w, w->depth > 0 ? w->stack[w->depth - 1].path_len : 0);
+                continue;
+            }
+            if (st != ROMFS_OK) {
+                w->fault_offset = top->dir.fault_offset;
+                w->fault = top->dir.fault;
+                set_path_len(w, top->path_len);
+                w->depth = 0;
+                w->state = WALK_OVER;
+                return st;
+            }
+        }
+        if (w->path != NULL) {
+            /* base + sep + name + NUL must fit in path_cap; base < path_cap
+             * unless both are 0, so the subtractions cannot wrap. */
+            size_t base = top->path_len, sep = base > 0;
+            size_t room = w->path_cap > base ? w->path_cap - base : 0;
+            if (room < sep + 1 || e.name_len > room - sep - 1) {
+                w->held = e;
+                w->state = WALK_HELD;
+                w->path_need =
+                    e.name_len > SIZE_MAX - base - sep - 1 ? SIZE_MAX : base + sep + e.name_len + 1;
+                set_path_len(w, base);
+                *out = e;
+                if (depth != NULL) {
+                    *depth = w->depth - 1;
+                }
+                return ROMFS_E_PATH_TOO_LONG;
+            }
+            char *at = w->path + base;
+            if (sep) {
+                *at++ = '/';
+            }
+            memcpy(at, e.name, e.name_len);
+            at[e.name_len] = '\0';
+            w->path_len = base + sep + e.name_len;
+        }
+        if (e.type == ROMFS_TYPE_DIR) {
+            w->held = e;
+            w->state = WALK_ENTER;
+        } else {
+            w->state = WALK_READ;
+        }
+        *out = e;
+        if (depth != NULL) {
+            *depth = w->depth - 1;
+        }
+        return ROMFS_OK;
+    }
+    w->state = WALK_OVER;
+    return ROMFS_END;
+}
+
+romfs_status romfs_walk_skip(romfs_walk *w) {
+    if (w->state == WALK_ENTER || w->state == WALK_HELD) {
+        w->state = WALK_READ;
+    } else if (w->state == WALK_ROOT) {
+        w->state = WALK_OVER; /* the root not entered: nothing to walk */
+    }
+    return ROMFS_OK;
+}
+
+romfs_status romfs_walk_grow(romfs_walk *w, romfs_walk_frame *stack, size_t capacity, char *path,
+                             size_t path_cap) {
+    if (capacity < w->depth) {
+        return ROMFS_E_TOO_DEEP;
+    }
+    if ((path == NULL) != (w->path == NULL) || (path != NULL && path_cap <= w->path_len)) {
+        return ROMFS_E_PATH_TOO_LONG;
+    }
+    w->stack = stack;
+    w->capacity = capacity;
+    w->path = path;
+    w->path_cap = path != NULL ? path_cap : 0;
+    set_path_len(w, w->path_len);
     return ROMFS_OK;
 }
 
@@ -240,6 +404,8 @@ const char *romfs_strerror(romfs_status status) {
     switch (status) {
     case ROMFS_OK:
         return "ok";
+    case ROMFS_END:
+        return "no more entries";
     case ROMFS_E_NOT_IMAGE:
         return "not a ROMFS image";
     case ROMFS_E_CORRUPT:
@@ -250,6 +416,10 @@ const char *romfs_strerror(romfs_status status) {
         return "not a directory";
     case ROMFS_E_IS_DIR:
         return "is a directory";
+    case ROMFS_E_TOO_DEEP:
+        return "directories nested deeper than the walk's stack";
+    case ROMFS_E_PATH_TOO_LONG:
+        return "path longer than the walk's buffer";
     }
     return "unknown error";
 }

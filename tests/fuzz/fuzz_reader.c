@@ -1,8 +1,10 @@
 /*
  * libFuzzer target: the runtime reader (runtime/src/reader.c) on arbitrary
- * bytes, the way firmware uses it: romfs_open, a walk of every directory,
- * and romfs_lookup of paths the walk found plus a few fixed and
- * input-derived ones.
+ * bytes, the way firmware uses it: romfs_open, a walk of every directory
+ * with romfs_dir_next, the same walk with romfs_walk in step (its stack
+ * and path buffer starting tiny and grown whenever it runs out), a walk
+ * with a fixed stack and buffer that skips what does not fit, and the four
+ * lookups of paths the walk found plus a few fixed and input-derived ones.
  *
  * The reader promises never to read outside [image, image + length) and to
  * hand out only pointers into the image; AddressSanitizer checks the first
@@ -59,9 +61,9 @@ static void check_entry(const romfs_image *img, const uint8_t *rec_lo, const uin
     const uint8_t *start = img->start;
     const uint8_t *payload_end = img->payload + img->payload_len;
     CHECK(e->type == ROMFS_TYPE_FILE || e->type == ROMFS_TYPE_DIR);
-    /* The record lies between where readdir started and where it stopped;
-     * its name and (for directories and verbatim data) its contents lie
-     * inside that record. */
+    /* The record lies between where romfs_dir_next started and where it
+     * stopped; its name and (for directories and verbatim data) its
+     * contents lie inside that record. */
     CHECK(e->record_offset < img->size);
     CHECK(inside(start + e->record_offset, 0, rec_lo, rec_hi));
     const uint8_t *rec = start + e->record_offset;
@@ -77,6 +79,39 @@ static void check_entry(const romfs_image *img, const uint8_t *rec_lo, const uin
         CHECK(inside(e->data, e->size, img->payload, payload_end));
     } else {
         CHECK(inside(e->data, e->size, e->name + e->name_len, rec_hi));
+    }
+}
+
+/* romfs_walk, in step with walk() below: two frames and one byte of path
+ * to start with, grown (moved by realloc) each time it runs out. */
+typedef struct {
+    romfs_walk w;
+    romfs_walk_frame *stack;
+    size_t cap;
+    char *path;
+    size_t path_cap;
+    size_t grows;
+} grown_walk;
+
+static romfs_status grown_next(grown_walk *g, romfs_entry *e, size_t *depth) {
+    for (;;) {
+        romfs_status st = romfs_walk_next(&g->w, e, depth);
+        if (st == ROMFS_E_TOO_DEEP) {
+            CHECK(g->w.depth == g->cap);
+            g->cap *= 2;
+            g->stack = realloc(g->stack, g->cap * sizeof *g->stack);
+            CHECK(g->stack != NULL);
+        } else if (st == ROMFS_E_PATH_TOO_LONG) {
+            CHECK(g->w.path_need > g->path_cap && g->w.path_len < g->path_cap);
+            CHECK(g->w.path[g->w.path_len] == '\0');
+            g->path_cap = g->w.path_need * 2;
+            g->path = realloc(g->path, g->path_cap);
+            CHECK(g->path != NULL);
+        } else {
+            return st;
+        }
+        g->grows++;
+        CHECK(romfs_walk_grow(&g->w, g->stack, g->cap, g->path, g->path_cap) == ROMFS_OK);
     }
 }
 
@@ -106,10 +141,18 @@ static void walk(const romfs_image *img, found_paths *fp) {
     char *path = malloc(MAX_PATH_BYTES);
     CHECK(stack != NULL && path != NULL);
     size_t depth = 1, entries = 0, calls = 0;
-    romfs_opendir_root(img, &stack[0].it);
+    CHECK(romfs_opendir_root(img, &stack[0].it) == ROMFS_OK);
     stack[0].path_len = 0;
     stack[0].named = 1;
     stack[0].clean = 1;
+    grown_walk g = {.cap = 2, .path_cap = 1, .grows = 0};
+    g.stack = malloc(g.cap * sizeof *g.stack);
+    g.path = malloc(g.path_cap);
+    CHECK(g.stack != NULL && g.path != NULL);
+    CHECK(romfs_walk_init(&g.w, img, g.stack, g.cap, g.path, g.path_cap) == ROMFS_OK);
+    romfs_entry ge;
+    size_t gdepth;
+    romfs_status gst;
     while (depth > 0) {
         frame *top = &stack[depth - 1];
         const uint8_t *before = top->it.pos;
@@ -117,24 +160,40 @@ static void walk(const romfs_image *img, found_paths *fp) {
         CHECK(inside(before, (size_t)(dir_end - before), img->payload,
                      img->payload + img->payload_len));
         romfs_entry e;
-        int r = romfs_readdir(&top->it, &e);
+        romfs_status r = romfs_dir_next(&top->it, &e);
         calls++;
-        if (r == 0) {
-            CHECK(romfs_readdir(&top->it, &e) == 0); /* stays at its end */
+        if (r == ROMFS_END) {
+            CHECK(romfs_dir_next(&top->it, &e) == ROMFS_END); /* stays at its end */
             depth--;
             continue;
         }
-        if (r < 0) {
+        if (r != ROMFS_OK) {
             CHECK(r == ROMFS_E_CORRUPT);
             CHECK(top->it.fault != NULL);
             /* Strictly inside the image would be better; see the
              * "no data record" case in tests/unit/test_reader.c. */
             CHECK(top->it.fault_offset <= img->size);
-            CHECK(romfs_readdir(&top->it, &e) == 0);
+            CHECK(romfs_dir_next(&top->it, &e) == ROMFS_END);
+            /* The walk stops at the same fault, named by its directory
+             * when that path was kept here. */
+            gst = grown_next(&g, &ge, &gdepth);
+            CHECK(gst == ROMFS_E_CORRUPT && g.w.depth == 0);
+            CHECK(g.w.fault_offset == top->it.fault_offset && g.w.fault == top->it.fault);
+            CHECK(g.w.path[g.w.path_len] == '\0');
+            if (top->named) {
+                CHECK(g.w.path_len == top->path_len && memcmp(g.w.path, path, top->path_len) == 0);
+            }
             break;
         }
-        CHECK(r == 1);
         entries++;
+        /* The same entry from the walk, at the same depth. */
+        gst = grown_next(&g, &ge, &gdepth);
+        CHECK(gst == ROMFS_OK);
+        CHECK(ge.record_offset == e.record_offset && ge.type == e.type && ge.data == e.data &&
+              ge.size == e.size && ge.name == e.name && ge.name_len == e.name_len);
+        CHECK(gdepth == depth - 1 && g.w.depth == depth);
+        CHECK(g.w.path_len >= e.name_len && g.w.path[g.w.path_len] == '\0');
+        CHECK(memcmp(g.w.path + g.w.path_len - e.name_len, e.name, e.name_len) == 0);
         CHECK(entries * MIN_ENTRY_BYTES <= img->payload_len);
         check_entry(img, before, top->it.pos, &e);
         /* Any later entry starts after this one's record. */
@@ -152,6 +211,7 @@ static void walk(const romfs_image *img, found_paths *fp) {
             memcpy(path + path_len, e.name, e.name_len);
             path_len += e.name_len;
             remember(fp, path, path_len, &e, clean);
+            CHECK(g.w.path_len == path_len && memcmp(g.w.path, path, path_len) == 0);
         }
 
         romfs_dir sub;
@@ -169,8 +229,60 @@ static void walk(const romfs_image *img, found_paths *fp) {
     }
     /* One call per entry, one per directory to see its end. */
     CHECK(calls <= 2 * entries + 1);
+    if (depth == 0) {
+        CHECK(grown_next(&g, &ge, &gdepth) == ROMFS_END);
+        CHECK(g.w.depth == 0 && g.w.path_len == 0 && g.w.path[0] == '\0');
+    }
+    CHECK(grown_next(&g, &ge, &gdepth) == ROMFS_END); /* over, after the end or a fault */
+    /* Doubling: a logarithmic number of growths of each. */
+    CHECK(g.grows <= 2 * (sizeof(size_t) * 8));
+    free(g.stack);
+    free(g.path);
     free(path);
     free(stack);
+}
+
+/* A walk as firmware has it: four frames, 16 bytes of path, and whatever
+ * does not fit passed by. It must end, after no more entries than the
+ * image holds, each inside the image and within its frames and buffer. */
+static void fixed_walk(const romfs_image *img) {
+    romfs_walk_frame stack[4];
+    char path[16 + 8];
+    memset(path, 0x5a, sizeof path);
+    romfs_walk w;
+    CHECK(romfs_walk_init(&w, img, stack, 4, path, 16) == ROMFS_OK);
+    romfs_entry e;
+    size_t depth, entries = 0, deep_skips = 0, long_skips = 0;
+    romfs_status st;
+    while ((st = romfs_walk_next(&w, &e, &depth)) != ROMFS_END) {
+        /* Each skip passes by a directory already returned, or an entry
+         * read but not returned: either way, bytes of the image. */
+        if (st == ROMFS_E_TOO_DEEP) {
+            CHECK(w.depth == 4 && ++deep_skips <= entries);
+            CHECK(romfs_walk_skip(&w) == ROMFS_OK);
+            continue;
+        }
+        if (st == ROMFS_E_PATH_TOO_LONG) {
+            CHECK(w.path_need > 16 && w.path_len < 16 && w.path[w.path_len] == '\0');
+            CHECK(++long_skips * MIN_ENTRY_BYTES <= img->payload_len);
+            CHECK(romfs_walk_skip(&w) == ROMFS_OK);
+            continue;
+        }
+        if (st == ROMFS_E_CORRUPT) {
+            CHECK(w.fault != NULL && w.depth == 0);
+            CHECK(romfs_walk_next(&w, &e, &depth) == ROMFS_END);
+            break;
+        }
+        CHECK(st == ROMFS_OK);
+        entries++;
+        CHECK((entries + long_skips) * MIN_ENTRY_BYTES <= img->payload_len);
+        CHECK(depth < 4 && w.depth == depth + 1);
+        CHECK(w.path_len < 16 && w.path[w.path_len] == '\0');
+        CHECK(inside(e.data, e.size, img->payload, img->payload + img->payload_len));
+    }
+    for (size_t i = 16; i < sizeof path; i++) {
+        CHECK(path[i] == 0x5a);
+    }
 }
 
 static void check_lookup(const romfs_image *img, const char *path, size_t len, romfs_status st,
@@ -189,6 +301,12 @@ static void check_lookup(const romfs_image *img, const char *path, size_t len, r
     CHECK(e->record_offset < img->size);
 }
 
+static int same_entry(const romfs_entry *a, const romfs_entry *b) {
+    return a->type == b->type && a->name == b->name && a->name_len == b->name_len &&
+           a->data == b->data && a->size == b->size && a->record_offset == b->record_offset &&
+           a->indirect == b->indirect;
+}
+
 static romfs_status lookup(const romfs_image *img, const char *path, size_t len, romfs_entry *e) {
     /* A copy of exactly the path's size, so a read past its end is caught
      * as surely as one past the image. */
@@ -197,7 +315,25 @@ static romfs_status lookup(const romfs_image *img, const char *path, size_t len,
     memcpy(copy, path, len);
     romfs_status st = romfs_lookup(img, copy, len, e);
     check_lookup(img, copy, len, st, e);
+    /* The file form: the same, but a directory is refused. */
+    romfs_entry f;
+    romfs_status fst = romfs_lookup_file(img, copy, len, &f);
+    if (st == ROMFS_OK && e->type == ROMFS_TYPE_DIR) {
+        CHECK(fst == ROMFS_E_IS_DIR);
+    } else {
+        CHECK(fst == st && (st != ROMFS_OK || same_entry(&f, e)));
+    }
     free(copy);
+    /* The NUL-terminated forms, on a path without a NUL inside. */
+    if (memchr(path, '\0', len) == NULL) {
+        char *z = malloc(len + 1);
+        CHECK(z != NULL);
+        memcpy(z, path, len);
+        z[len] = '\0';
+        CHECK(romfs_find(img, z, &f) == st && (st != ROMFS_OK || same_entry(&f, e)));
+        CHECK(romfs_find_file(img, z, &f) == fst);
+        free(z);
+    }
     return st;
 }
 
@@ -291,6 +427,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         fp.len = 0;
         fp.n = 0;
         walk(&img, &fp);
+        fixed_walk(&img);
         lookups(&img, &fp, copy, size);
         free(fp.buf);
     }

@@ -1,6 +1,6 @@
-"""An independent reader for MicroPython ROMFS images, written from
-/work/shared/FORMAT.md (not from the romfs sources), plus small encoders
-for building byte vectors by hand.
+"""An independent reader for MicroPython ROMFS images, written from the
+format as docs/format.md states it (not from the romfs C sources), plus
+small encoders for building byte vectors by hand.
 
     img = parse(data)            # raises ImageError on any fault
     img.entries                  # depth-first, in image order

@@ -1,5 +1,5 @@
-"""The layout `mpremote romfs build` writes, restated from FORMAT.md
-("The reference layout") for tests: no alignment, entries sorted by name
+"""The layout `mpremote romfs build` writes, restated from docs/format.md
+("mpremote's: the reference") for tests: no alignment, entries sorted by name
 in every directory, one kind-5 record with one kind-2 data record per
 file, one kind-4 record per directory (empty ones kept), shortest
 varuints except the filesystem length, which gets one leading 0x80 when

@@ -179,7 +179,7 @@ def install_mpy_standin(dest):
 
 def builtin_need(path):
     """The alignment romfs's built-in rules ask of the file at `path` in an
-    image (MANIFEST.md): 16 for a .tflite model, else none (1)."""
+    image (manifests/README.md): 16 for a .tflite model, else none (1)."""
     return 16 if path.endswith(".tflite") else 1
 
 

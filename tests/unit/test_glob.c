@@ -1,4 +1,4 @@
-/* The manifest's glob rules (MANIFEST.md, "Globs"), case by case. */
+/* The manifest's glob rules (manifests/README.md, "Globs"), case by case. */
 #include <stdio.h>
 #include <string.h>
 

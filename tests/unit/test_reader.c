@@ -1,21 +1,31 @@
 /*
- * The runtime reader's guarantees (runtime/include/romfs/reader.h), each
- * as cases that fail when the guarantee breaks:
+ * The reader's guarantees (runtime/include/romfs/reader.h), each as cases
+ * that fail when the guarantee breaks:
  *
- * - it never reads outside [image, image + length): every image is placed
- *   twice, once ending on the last byte of a readable page with a
- *   PROT_NONE page after it, once starting on the first byte of a page
- *   with a PROT_NONE page before it, so a stray read faults at once;
+ * - it never reads outside [image, image + length), nor outside a path it
+ *   is given: every image is placed twice, once ending on the last byte
+ *   of a readable page with a PROT_NONE page after it, once starting on
+ *   the first byte of a page with a PROT_NONE page before it, and every
+ *   path looked up ends (its NUL, or its last byte when counted) just
+ *   before such a page, so a stray read faults at once;
  * - it ends on every input in time linear in its length, without
  *   recursion: 100,000 nested directories walked and looked up on a
- *   thread whose stack is far too small for recursion, readdir calls
- *   counted exactly, and the time per byte compared with a small image;
+ *   thread whose stack is far too small for recursion, calls counted
+ *   exactly, and the time per byte compared with a small image;
  * - it rejects what it cannot read exactly, with a fault offset inside
- *   the faulty record, rather than guess.
+ *   the faulty record, rather than guess;
+ * - the four lookups agree, the _file ones refusing directories, and a
+ *   failed one leaves its entry alone;
+ * - romfs_walk sees what a walk built on romfs_dir_next sees, entry for
+ *   entry, with the same paths and the same fault, on every image here,
+ *   while its stack and path buffer start at one frame and one byte and
+ *   move each time it runs out; it keeps its place when it runs out,
+ *   passes by what it is told to skip, never writes past its buffer, and
+ *   refuses a stack or buffer that cannot hold it.
  *
- * Images are built here byte by byte (FORMAT.md), never by the packer,
- * so the reader is judged against the format rather than against the
- * tool's own writer.
+ * Images are built here byte by byte (docs/format.md), never by the
+ * packer, so the reader is judged against the format rather than against
+ * the tool's own writer.
  */
 /* MAP_ANONYMOUS is not in POSIX 2008; sigaltstack and SA_ONSTACK are XSI. */
 #define _DEFAULT_SOURCE
@@ -57,6 +67,15 @@ static void *xmalloc(size_t n) {
     return p;
 }
 
+static void *xrealloc(void *p, size_t n) {
+    void *q = realloc(p, n ? n : 1);
+    if (q == NULL) {
+        printf("FAIL: out of memory\n");
+        exit(1);
+    }
+    return q;
+}
+
 /* ---- Building images ------------------------------------------------ */
 
 typedef struct {
@@ -67,12 +86,7 @@ typedef struct {
 static void put(bytes *b, const void *d, size_t n) {
     if (b->len + n > b->cap) {
         b->cap = (b->len + n) * 2 + 64;
-        uint8_t *p = realloc(b->p, b->cap);
-        if (p == NULL) {
-            printf("FAIL: out of memory\n");
-            exit(1);
-        }
-        b->p = p;
+        b->p = xrealloc(b->p, b->cap);
     }
     if (n > 0) {
         memcpy(b->p + b->len, d, n);
@@ -274,14 +288,103 @@ typedef struct {
     size_t fault_offset;
     const char *fault;
     size_t entries, files, dirs, calls, max_depth, lookups;
+    size_t walk_calls, walk_grows; /* of romfs_walk_next, and how often it ran out */
 } result;
 
 typedef struct {
     romfs_dir it;
-    size_t path_len;
+    size_t path_len; /* in `path`, or MAX_LOOKUP_PATH + 1 when it did not fit */
+    size_t full_len; /* of the whole path, kept or not */
 } frame;
 
 enum { MAX_LOOKUP_PATH = 1024, MAX_LOOKUPS = 2000 };
+
+/* A romfs_walk that starts with one frame and one byte of path and is
+ * grown (moved by realloc) each time it runs out, run in step with the
+ * walk below, which is built on romfs_dir_next alone: both must see the
+ * same entries in the same order, at the same depths, with the same
+ * paths, and stop at the same fault. */
+typedef struct {
+    romfs_walk w;
+    romfs_walk_frame *stack;
+    size_t cap;
+    char *path;
+    size_t path_cap;
+} grown_walk;
+
+static void grown_begin(grown_walk *g, const romfs_image *img) {
+    g->cap = 1;
+    g->stack = xmalloc(g->cap * sizeof *g->stack);
+    g->path_cap = 1;
+    g->path = xmalloc(g->path_cap);
+    EXPECT(romfs_walk_init(&g->w, img, g->stack, g->cap, g->path, g->path_cap) == ROMFS_OK,
+           "walk init");
+}
+
+static void grown_end(grown_walk *g) {
+    free(g->stack);
+    free(g->path);
+}
+
+/* romfs_walk_next, growing the stack or the path as often as it asks. */
+static romfs_status grown_next(grown_walk *g, romfs_entry *e, size_t *depth, result *r) {
+    for (;;) {
+        romfs_status st = romfs_walk_next(&g->w, e, depth);
+        r->walk_calls++;
+        if (st == ROMFS_E_TOO_DEEP) {
+            EXPECT(g->w.depth == g->cap, "too deep with %zu of %zu frames in use", g->w.depth,
+                   g->cap);
+            g->cap *= 2;
+            g->stack = xrealloc(g->stack, g->cap * sizeof *g->stack);
+        } else if (st == ROMFS_E_PATH_TOO_LONG) {
+            EXPECT(g->w.path_need > g->path_cap, "path too long for %zu bytes, needs %zu",
+                   g->path_cap, g->w.path_need);
+            g->path_cap = g->w.path_need * 2;
+            g->path = xrealloc(g->path, g->path_cap);
+        } else {
+            return st;
+        }
+        r->walk_grows++;
+        EXPECT(romfs_walk_grow(&g->w, g->stack, g->cap, g->path, g->path_cap) == ROMFS_OK,
+               "walk grow");
+    }
+}
+
+/* The walk's next entry must be `want`, at `depth`, with the path
+ * `path` (`kept` bytes of it known) of `full_len` bytes. */
+static void expect_walked(grown_walk *g, const romfs_entry *want, size_t depth, const char *path,
+                          int kept, size_t full_len, result *r) {
+    romfs_entry e;
+    size_t d = (size_t)-1;
+    romfs_status st = grown_next(g, &e, &d, r);
+    EXPECT(st == ROMFS_OK, "the walk gave %s where romfs_dir_next gave an entry",
+           romfs_strerror(st));
+    if (st != ROMFS_OK) {
+        return;
+    }
+    EXPECT(e.record_offset == want->record_offset && e.type == want->type && e.data == want->data &&
+               e.size == want->size && e.name == want->name && e.name_len == want->name_len &&
+               e.indirect == want->indirect,
+           "the walk gave the record at %zu where romfs_dir_next gave the one at %zu",
+           e.record_offset, want->record_offset);
+    EXPECT(d == depth && g->w.depth == depth + 1, "walk depth %zu (%zu frames), expected %zu", d,
+           g->w.depth, depth);
+    EXPECT(g->w.path == g->path && g->w.path_len == full_len && g->w.path[full_len] == '\0',
+           "walk path of %zu bytes, expected %zu", g->w.path_len, full_len);
+    if (g->w.path_len != full_len) {
+        return;
+    }
+    /* The name at the end, after a '/' unless it is the whole path; the
+     * whole path when the other walk kept it. */
+    size_t at = full_len - want->name_len;
+    EXPECT(memcmp(g->w.path + at, want->name, want->name_len) == 0 &&
+               (at == 0 || g->w.path[at - 1] == '/'),
+           "walk path ends in '%.*s'", SHOWN(full_len), g->w.path);
+    if (kept) {
+        EXPECT(memcmp(g->w.path, path, full_len) == 0, "walk path '%.*s', expected '%.*s'",
+               SHOWN(full_len), g->w.path, SHOWN(full_len), path);
+    }
+}
 
 static void check_lookup_of(const romfs_image *img, const char *path, size_t len,
                             const romfs_entry *walked, result *r) {
@@ -300,13 +403,13 @@ static void check_lookup_of(const romfs_image *img, const char *path, size_t len
            "lookup of '%.*s' returned data outside the payload", SHOWN(len), path);
     if (e.record_offset == walked->record_offset) {
         EXPECT(e.type == walked->type && e.data == walked->data && e.size == walked->size,
-               "lookup of '%.*s' disagrees with readdir", SHOWN(len), path);
+               "lookup of '%.*s' disagrees with romfs_dir_next", SHOWN(len), path);
     }
 }
 
 /* Opens the image at `p`, walks all of it depth first with an explicit
- * stack, checks every pointer it is given, and looks up every path the
- * walk found (those short enough to keep). */
+ * stack and with romfs_walk in step, checks every pointer it is given,
+ * and looks up every path the walk found (those short enough to keep). */
 static result examine_at(const uint8_t *p, size_t len) {
     result r;
     memset(&r, 0, sizeof r);
@@ -323,30 +426,35 @@ static result examine_at(const uint8_t *p, size_t len) {
     size_t cap = 16, depth = 1;
     frame *stack = xmalloc(cap * sizeof *stack);
     char *path = xmalloc(MAX_LOOKUP_PATH + 1);
-    romfs_opendir_root(&img, &stack[0].it);
+    EXPECT(romfs_opendir_root(&img, &stack[0].it) == ROMFS_OK, "opendir of the root");
     stack[0].path_len = 0;
+    stack[0].full_len = 0;
+    grown_walk g;
+    grown_begin(&g, &img);
     while (depth > 0) {
         frame *top = &stack[depth - 1];
         const uint8_t *before = top->it.pos;
         romfs_entry e;
-        int rc = romfs_readdir(&top->it, &e);
+        romfs_status rc = romfs_dir_next(&top->it, &e);
         r.calls++;
-        if (rc == 0) {
+        if (rc == ROMFS_END) {
+            EXPECT(romfs_dir_next(&top->it, &e) == ROMFS_END, "the end stays the end");
             depth--;
             continue;
         }
-        if (rc < 0) {
+        if (rc != ROMFS_OK) {
             r.walk = rc;
             r.fault_offset = top->it.fault_offset;
             r.fault = top->it.fault;
-            EXPECT(rc == ROMFS_E_CORRUPT && r.fault != NULL, "readdir fault");
-            EXPECT(romfs_readdir(&top->it, &e) == 0, "the iterator stays at its end after a fault");
+            EXPECT(rc == ROMFS_E_CORRUPT && r.fault != NULL, "romfs_dir_next fault");
+            EXPECT(romfs_dir_next(&top->it, &e) == ROMFS_END,
+                   "the iterator stays at its end after a fault");
             break;
         }
         r.entries++;
         const uint8_t *rec = p + e.record_offset;
         EXPECT(inside(rec, 0, before, top->it.pos) && rec < top->it.pos,
-               "record offset %zu outside what readdir passed", e.record_offset);
+               "record offset %zu outside what romfs_dir_next passed", e.record_offset);
         EXPECT(inside(e.name, e.name_len, rec, top->it.pos), "name outside its record");
         if (e.type == ROMFS_TYPE_DIR) {
             r.dirs++;
@@ -362,6 +470,7 @@ static result examine_at(const uint8_t *p, size_t len) {
         EXPECT(inside(e.data, e.size, p, end), "data outside [start, start + len)");
 
         size_t base = top->path_len, plen = base;
+        size_t full = top->full_len + (top->full_len > 0) + e.name_len;
         int keep = base <= MAX_LOOKUP_PATH && base + 1 + e.name_len <= MAX_LOOKUP_PATH;
         if (keep) {
             if (base > 0) {
@@ -374,6 +483,7 @@ static result examine_at(const uint8_t *p, size_t len) {
                 check_lookup_of(&img, path, plen, &e, &r);
             }
         }
+        expect_walked(&g, &e, depth - 1, path, keep, full, &r);
         if (e.type != ROMFS_TYPE_DIR) {
             romfs_dir sub;
             EXPECT(romfs_opendir(&img, &e, &sub) == ROMFS_E_NOT_DIR, "opendir of a file");
@@ -382,18 +492,30 @@ static result examine_at(const uint8_t *p, size_t len) {
         EXPECT(depth <= img.payload_len / 3 + 1, "deeper than the bytes allow");
         if (depth == cap) {
             cap *= 2;
-            frame *s = realloc(stack, cap * sizeof *stack);
-            if (s == NULL) {
-                printf("FAIL: out of memory\n");
-                exit(1);
-            }
-            stack = s;
+            stack = xrealloc(stack, cap * sizeof *stack);
         }
         frame *f = &stack[depth++];
         EXPECT(romfs_opendir(&img, &e, &f->it) == ROMFS_OK, "opendir of a directory");
         f->path_len = keep ? plen : MAX_LOOKUP_PATH + 1;
+        f->full_len = full;
         r.max_depth = depth > r.max_depth ? depth : r.max_depth;
     }
+    /* The same end, or the same fault, named by the directory it is in. */
+    romfs_entry e;
+    romfs_status st = grown_next(&g, &e, NULL, &r);
+    if (r.walk == 0) {
+        EXPECT(st == ROMFS_END && g.w.path_len == 0 && g.w.path[0] == '\0' && g.w.depth == 0,
+               "walk: %s where romfs_dir_next ended", romfs_strerror(st));
+    } else {
+        size_t dir_len = stack[depth - 1].full_len;
+        EXPECT(st == ROMFS_E_CORRUPT && g.w.fault_offset == r.fault_offset &&
+                   g.w.fault == r.fault && g.w.path_len == dir_len && g.w.path[dir_len] == '\0' &&
+                   g.w.depth == 0,
+               "walk: %s at %zu in a %zu-byte path where romfs_dir_next faulted at %zu in %zu",
+               romfs_strerror(st), g.w.fault_offset, g.w.path_len, r.fault_offset, dir_len);
+    }
+    EXPECT(grown_next(&g, &e, NULL, &r) == ROMFS_END, "a walk that ended stays ended");
+    grown_end(&g);
     free(path);
     free(stack);
     return r;
@@ -410,7 +532,7 @@ static result examine(const bytes *b) {
     }
     EXPECT(r[0].open == r[1].open && r[0].walk == r[1].walk &&
                r[0].fault_offset == r[1].fault_offset && r[0].entries == r[1].entries &&
-               r[0].calls == r[1].calls,
+               r[0].calls == r[1].calls && r[0].walk_calls == r[1].walk_calls,
            "the same image read differently at another address");
     return r[0];
 }
@@ -445,8 +567,60 @@ static void open_placed(opened *o, const bytes *b) {
     EXPECT(romfs_open(&o->img, p, b->len) == ROMFS_OK, "open");
 }
 
+static int same_entry(const romfs_entry *a, const romfs_entry *b) {
+    return a->type == b->type && a->name == b->name && a->name_len == b->name_len &&
+           a->data == b->data && a->size == b->size && a->record_offset == b->record_offset &&
+           a->indirect == b->indirect;
+}
+
+/* Bytes no lookup may write over when it fails. */
+static void scribble(romfs_entry *e) {
+    memset(e, 0xa5, sizeof *e);
+}
+
+static int scribbled(const romfs_entry *e) {
+    romfs_entry s;
+    scribble(&s);
+    return memcmp(e, &s, sizeof s) == 0;
+}
+
+/* One of the four lookups of `path`: counted, with the path's bytes just
+ * before a guard page, or NUL-terminated, with its NUL there; so that a
+ * read past the path faults. */
+static romfs_status look_as(const opened *o, const char *path, int nul, int file, romfs_entry *e) {
+    size_t len = strlen(path);
+    bytes b = raw(path, len + (nul != 0));
+    guarded g;
+    const char *p = (const char *)place(&g, &b, AT_END);
+    scribble(e);
+    romfs_status st =
+        nul ? (file ? romfs_find_file(&o->img, p, e) : romfs_find(&o->img, p, e))
+            : (file ? romfs_lookup_file(&o->img, p, len, e) : romfs_lookup(&o->img, p, len, e));
+    EXPECT(st == ROMFS_OK || scribbled(e), "a failed lookup of '%.60s' wrote its entry", path);
+    unplace(&g);
+    free(b.p);
+    return st;
+}
+
+/* romfs_lookup of `path`, checked against the other three forms: the
+ * same answer, except that the _file forms refuse a directory. */
 static romfs_status look(const opened *o, const char *path, romfs_entry *e) {
-    return romfs_lookup(&o->img, path, strlen(path), e);
+    romfs_status st = look_as(o, path, 0, 0, e);
+    int dir = st == ROMFS_OK && e->type == ROMFS_TYPE_DIR;
+    for (int nul = 0; nul < 2; nul++) {
+        for (int file = 0; file < 2; file++) {
+            romfs_entry other;
+            romfs_status want = file && dir ? ROMFS_E_IS_DIR : st;
+            romfs_status got = look_as(o, path, nul, file, &other);
+            EXPECT(got == want && (got != ROMFS_OK || same_entry(&other, e)),
+                   "%s of '%.60s': %s, but romfs_lookup: %s%s",
+                   nul ? (file ? "romfs_find_file" : "romfs_find")
+                       : (file ? "romfs_lookup_file" : "romfs_lookup"),
+                   path, romfs_strerror(got), romfs_strerror(st),
+                   got == want ? " and another entry" : "");
+        }
+    }
+    return st;
 }
 
 static void expect_file(const opened *o, const char *path, const char *data) {
@@ -513,7 +687,7 @@ static void test_mpremote_layout(void) {
     EXPECT(look(&o, "d/e", &e) == ROMFS_OK && e.type == ROMFS_TYPE_DIR && e.size == 0,
            "d/e is an empty directory");
     romfs_dir it;
-    EXPECT(romfs_opendir(&o.img, &e, &it) == ROMFS_OK && romfs_readdir(&it, &e) == 0,
+    EXPECT(romfs_opendir(&o.img, &e, &it) == ROMFS_OK && romfs_dir_next(&it, &e) == ROMFS_END,
            "an empty directory has no entries");
     EXPECT(look(&o, "readme", &e) == ROMFS_OK && romfs_opendir(&o.img, &e, &it) == ROMFS_E_NOT_DIR,
            "opendir of a file");
@@ -992,20 +1166,20 @@ static double now(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* The least work a full walk needs: readdir until every directory ends.
- * Gives up (returning 0) past `deadline`, so that a reader that is not
- * linear fails this test instead of running for hours. */
+/* The least work a full walk needs: romfs_dir_next until every directory
+ * ends. Gives up (returning 0) past `deadline`, so that a reader that is
+ * not linear fails this test instead of running for hours. */
 static size_t bare_walk(const romfs_image *img, romfs_dir *stack, size_t cap, double deadline) {
     size_t depth = 1, calls = 0;
     romfs_opendir_root(img, &stack[0]);
     while (depth > 0) {
         romfs_entry e;
-        int r = romfs_readdir(&stack[depth - 1], &e);
+        romfs_status r = romfs_dir_next(&stack[depth - 1], &e);
         calls++;
         if (r < 0 || (calls % 4096 == 0 && now() > deadline)) {
             return 0;
         }
-        if (r == 0) {
+        if (r == ROMFS_END) {
             depth--;
         } else if (e.type == ROMFS_TYPE_DIR) {
             if (depth == cap) {
@@ -1015,6 +1189,23 @@ static size_t bare_walk(const romfs_image *img, romfs_dir *stack, size_t cap, do
         }
     }
     return calls;
+}
+
+/* The same with romfs_walk, building every path: calls made, or 0. */
+static size_t tree_walk(const romfs_image *img, romfs_walk_frame *stack, size_t cap, char *path,
+                        size_t path_cap, double deadline) {
+    romfs_walk w;
+    romfs_walk_init(&w, img, stack, cap, path, path_cap);
+    size_t calls = 0;
+    romfs_entry e;
+    romfs_status st;
+    while ((st = romfs_walk_next(&w, &e, NULL)) == ROMFS_OK) {
+        calls++;
+        if (calls % 4096 == 0 && now() > deadline) {
+            return 0;
+        }
+    }
+    return st == ROMFS_END ? calls + 1 : 0;
 }
 
 /* "d/d/.../d" with `parts` parts, then "/" and `tail` unless it is "". */
@@ -1031,26 +1222,43 @@ static char *deep_path(size_t parts, const char *tail, size_t *len) {
     return p;
 }
 
-/* Seconds per walk (path == NULL) or per lookup of `path`: the best of
- * five runs of `repeat` each, so that a busy machine can only make the
- * comparisons below look better for the deeper image, never worse.
- * Negative when a walk fails or runs past `budget` seconds. */
-static double per_call(const romfs_image *img, romfs_dir *stack, size_t cap, const char *path,
+/* What is timed: a walk with romfs_dir_next, one with romfs_walk that
+ * builds every path, or a lookup of the deepest file. */
+enum { TIME_DIR_WALK, TIME_TREE_WALK, TIME_LOOKUP, N_TIMED };
+static const char *const timed_name[N_TIMED] = {"walk", "romfs_walk", "lookup"};
+
+/* Room for the walks of the deepest image. */
+typedef struct {
+    romfs_dir *dirs;
+    romfs_walk_frame *frames;
+    size_t cap;
+    char *path;
+    size_t path_cap;
+} walk_room;
+
+/* Seconds per walk or lookup: the best of five runs of `repeat` each, so
+ * that a busy machine can only make the comparisons below look better
+ * for the deeper image, never worse. Negative when a walk fails or runs
+ * past `budget` seconds. */
+static double per_call(const romfs_image *img, const walk_room *room, int what, const char *path,
                        size_t path_len, size_t repeat, double budget, size_t *work) {
     double best = 1e9;
     for (int run = 0; run < 5; run++) {
         double t0 = now();
         for (size_t i = 0; i < repeat; i++) {
-            if (path != NULL) {
+            if (what == TIME_LOOKUP) {
                 romfs_entry e;
                 *work += romfs_lookup(img, path, path_len, &e) == ROMFS_OK;
-            } else {
-                size_t calls = bare_walk(img, stack, cap, t0 + budget);
-                if (calls == 0) {
-                    return -1;
-                }
-                *work += calls;
+                continue;
             }
+            size_t calls = what == TIME_DIR_WALK
+                               ? bare_walk(img, room->dirs, room->cap, t0 + budget)
+                               : tree_walk(img, room->frames, room->cap, room->path, room->path_cap,
+                                           t0 + budget);
+            if (calls == 0) {
+                return -1;
+            }
+            *work += calls;
         }
         double t = (now() - t0) / (double)repeat;
         best = t < best ? t : best;
@@ -1086,43 +1294,38 @@ static void deep_close(deep_image *d) {
  * and the 100,000-deep cases are skipped when it fails, so a quadratic
  * reader fails in seconds instead of running for hours. The bounds leave
  * room for cache effects and noise: 5 at 10,000, 20 at 100,000. */
-static int linear_in_depth(deep_image *small, deep_image *mid, deep_image *big, romfs_dir *stack,
-                           size_t cap) {
+static int linear_in_depth(deep_image *small, deep_image *mid, deep_image *big,
+                           const walk_room *room) {
     size_t work = 0;
     char what[160];
     /* Each run long enough (a few milliseconds) for the clock. */
     size_t reps = 200;
-    double t1 = per_call(&small->o.img, stack, cap, NULL, 0, reps, 1e9, &work);
-    double l1 = per_call(&small->o.img, NULL, 0, small->path, small->path_len, reps, 1e9, &work);
+    double t1[N_TIMED];
+    for (int k = 0; k < N_TIMED; k++) {
+        t1[k] = per_call(&small->o.img, room, k, small->path, small->path_len, reps, 1e9, &work);
+    }
     deep_image *next[2] = {mid, big};
     double bound[2] = {5, 20};
     for (int i = 0; i < 2; i++) {
         double scale = (double)next[i]->depth / (double)small->depth;
         size_t n = (size_t)((double)reps / scale) > 0 ? (size_t)((double)reps / scale) : 1;
-        double limit = bound[i] * scale * t1 + 0.0002;
-        snprintf(what, sizeof what, "walk time linear in the depth (%zu)", next[i]->depth);
-        current_case = what;
-        /* Given up on only far beyond the limit: a preempted run is noise,
-         * the best of five runs is what is judged. */
-        double t = per_call(&next[i]->o.img, stack, cap, NULL, 0, n, n * limit * 10 + 1, &work);
-        EXPECT(t >= 0 && t < limit,
-               "a %zu-deep walk took %.6fs (%s), a %zu-deep one %.6fs: more than %.0f times "
-               "as long per record",
-               next[i]->depth, t, t < 0 ? "gave up" : "done", small->depth, t1, bound[i]);
-        if (t < 0 || t >= limit) {
-            return 0;
-        }
-        limit = bound[i] * scale * l1 + 0.0002;
-        snprintf(what, sizeof what, "lookup time linear in the depth (%zu)", next[i]->depth);
-        current_case = what;
-        double l =
-            per_call(&next[i]->o.img, NULL, 0, next[i]->path, next[i]->path_len, n, 0, &work);
-        EXPECT(l < limit,
-               "a %zu-part lookup took %.6fs, a %zu-part one %.6fs: more than %.0f times as "
-               "long per part",
-               next[i]->depth, l, small->depth, l1, bound[i]);
-        if (l >= limit) {
-            return 0;
+        for (int k = 0; k < N_TIMED; k++) {
+            double limit = bound[i] * scale * t1[k] + 0.0002;
+            snprintf(what, sizeof what, "%s time linear in the depth (%zu)", timed_name[k],
+                     next[i]->depth);
+            current_case = what;
+            /* Given up on only far beyond the limit: a preempted run is
+             * noise, the best of five runs is what is judged. */
+            double t = per_call(&next[i]->o.img, room, k, next[i]->path, next[i]->path_len, n,
+                                n * limit * 10 + 1, &work);
+            EXPECT(t >= 0 && t < limit,
+                   "a %zu-deep %s took %.6fs (%s), a %zu-deep one %.6fs: more than %.0f times "
+                   "as long per record",
+                   next[i]->depth, timed_name[k], t, t < 0 ? "gave up" : "done", small->depth,
+                   t1[k], bound[i]);
+            if (t < 0 || t >= limit) {
+                return 0;
+            }
         }
     }
     return 1;
@@ -1133,9 +1336,16 @@ static void test_deep(void) {
     deep_open(&small, SHALLOW);
     deep_open(&mid, MID);
     deep_open(&big, DEEP);
-    romfs_dir *stack = xmalloc((DEEP + 2) * sizeof *stack);
-    int linear = linear_in_depth(&small, &mid, &big, stack, DEEP + 2);
-    free(stack);
+    walk_room room;
+    room.cap = DEEP + 2;
+    room.dirs = xmalloc(room.cap * sizeof *room.dirs);
+    room.frames = xmalloc(room.cap * sizeof *room.frames);
+    room.path_cap = 2 * DEEP + 3; /* "d/.../d/f" and its NUL */
+    room.path = xmalloc(room.path_cap);
+    int linear = linear_in_depth(&small, &mid, &big, &room);
+    free(room.dirs);
+    free(room.frames);
+    free(room.path);
     deep_close(&small);
     deep_close(&mid);
     if (!linear) {
@@ -1151,8 +1361,23 @@ static void test_deep(void) {
     /* One call per entry and one per directory (the root's included) to
      * see its end: exactly, so a reader that re-read or skipped would
      * show. */
-    EXPECT(r.calls == (DEEP + 1) + (DEEP + 1), "%zu readdir calls", r.calls);
+    EXPECT(r.calls == (DEEP + 1) + (DEEP + 1), "%zu romfs_dir_next calls", r.calls);
     EXPECT(r.max_depth == DEEP + 1, "depth %zu", r.max_depth);
+    /* romfs_walk from one frame and one byte of path: 17 doublings reach
+     * the 100,001 frames; the path grows to twice what it needs each time
+     * it runs out, on the way to 200,002 bytes. One call per entry, one
+     * per growth, one for the end and one after it. */
+    size_t path_grows = 0;
+    for (size_t len = 1, cap = 1; len <= 2 * DEEP + 1; len += 2) {
+        if (len + 1 > cap) {
+            cap = (len + 1) * 2;
+            path_grows++;
+        }
+    }
+    EXPECT(r.walk_grows == 17 + path_grows, "the walk ran out %zu times, expected %zu",
+           r.walk_grows, 17 + path_grows);
+    EXPECT(r.walk_calls == (DEEP + 1) + r.walk_grows + 2, "%zu romfs_walk_next calls",
+           r.walk_calls);
     expect_file(&big.o, big.path, "deep");
     size_t len;
     char *path = deep_path(DEEP, "", &len);
@@ -1201,7 +1426,7 @@ static void test_wide(void) {
     bytes b = image(cat(2, body, record(ROMFS_KIND_FILE, inner)));
     result r = examine(&b);
     expect_clean(&r, 1);
-    EXPECT(r.calls == 2, "%zu readdir calls", r.calls);
+    EXPECT(r.calls == 2, "%zu romfs_dir_next calls", r.calls);
     opened o;
     open_placed(&o, &b);
     expect_file(&o, "f", "w");
@@ -1210,10 +1435,359 @@ static void test_wide(void) {
     free(b.p);
 }
 
+/* ---- Lookups by kind and by NUL-terminated path --------------------------- */
+
+static void test_lookup_forms(void) {
+    current_case = "romfs_find and the _file lookups";
+    bytes b =
+        image(cat(2, dir("d", cat(2, dir("e", none()), file("f", "xyz"))), file("readme", "hi")));
+    opened o;
+    open_placed(&o, &b);
+    romfs_entry e;
+    /* look() checks all four forms against each other on every path. */
+    EXPECT(look(&o, "d", &e) == ROMFS_OK, "d");
+    EXPECT(romfs_find_file(&o.img, "d", &e) == ROMFS_E_IS_DIR, "a directory is not a file");
+    EXPECT(romfs_lookup_file(&o.img, "d/e/", 4, &e) == ROMFS_E_IS_DIR, "nor with its '/'");
+    EXPECT(romfs_find_file(&o.img, "", &e) == ROMFS_E_IS_DIR, "nor the root");
+    EXPECT(romfs_find_file(&o.img, "/", &e) == ROMFS_E_IS_DIR, "nor the root as '/'");
+    EXPECT(romfs_find_file(&o.img, "/d/f", &e) == ROMFS_OK && e.size == 3 &&
+               memcmp(e.data, "xyz", 3) == 0,
+           "a file is");
+    EXPECT(romfs_find_file(&o.img, "readme/", &e) == ROMFS_E_NOT_DIR, "a file with a '/'");
+    EXPECT(romfs_find_file(&o.img, "d/nope", &e) == ROMFS_E_NOT_FOUND, "nothing there");
+    expect_file(&o, "d/f", "xyz");
+    expect_status(&o, "d/e/x", ROMFS_E_NOT_FOUND);
+    /* The NUL ends the path; a counted path takes its length instead. */
+    static const char with_nul[] = "d/f\0tail";
+    EXPECT(romfs_find(&o.img, with_nul, &e) == ROMFS_OK && e.type == ROMFS_TYPE_FILE,
+           "romfs_find stops at the NUL");
+    EXPECT(romfs_lookup(&o.img, with_nul, sizeof with_nul - 1, &e) == ROMFS_E_NOT_FOUND,
+           "romfs_lookup takes the NUL as part of a name");
+    /* No path at all, as from a table entry left empty. */
+    scribble(&e);
+    EXPECT(romfs_find(&o.img, NULL, &e) == ROMFS_E_NOT_FOUND &&
+               romfs_find_file(&o.img, NULL, &e) == ROMFS_E_NOT_FOUND &&
+               romfs_lookup(&o.img, NULL, 0, &e) == ROMFS_E_NOT_FOUND &&
+               romfs_lookup_file(&o.img, NULL, 5, &e) == ROMFS_E_NOT_FOUND && scribbled(&e),
+           "a NULL path finds nothing");
+    unplace(&o.g);
+    free(b.p);
+
+    current_case = "the _file lookups on a corrupt image";
+    b = image(cat(2, raw("\x00\x00", 2), file("after", "x")));
+    open_placed(&o, &b);
+    expect_status(&o, "after", ROMFS_E_CORRUPT);
+    unplace(&o.g);
+    free(b.p);
+}
+
+/* ---- Walking the whole tree ------------------------------------------------ */
+
+/* a/ b/ c "1", a/d "22", e/ (empty), f "333", with padding and an unknown
+ * kind among them. */
+static bytes walk_image(void) {
+    return image(cat(4,
+                     dir("a", cat(3, dir("b", file("c", "1")),
+                                  record(ROMFS_KIND_PADDING, str("..")), file("d", "22"))),
+                     record(0x99, str("later")), dir("e", none()), file("f", "333")));
+}
+
+typedef struct {
+    const char *path;
+    size_t depth;
+    romfs_type type;
+} step;
+
+static const step walk_steps[] = {
+    {"a", 0, ROMFS_TYPE_DIR},    {"a/b", 1, ROMFS_TYPE_DIR}, {"a/b/c", 2, ROMFS_TYPE_FILE},
+    {"a/d", 1, ROMFS_TYPE_FILE}, {"e", 0, ROMFS_TYPE_DIR},   {"f", 0, ROMFS_TYPE_FILE},
+};
+enum { N_WALK_STEPS = sizeof walk_steps / sizeof walk_steps[0] };
+
+/* Path buffers live in a larger array whose tail must never be written. */
+enum { CANARY = 0x5a, PATH_ROOM = 64 };
+
+static void fill_canary(char *buf) {
+    memset(buf, CANARY, PATH_ROOM);
+}
+
+static int canary_intact(const char *buf, size_t from) {
+    for (size_t i = from; i < PATH_ROOM; i++) {
+        if ((unsigned char)buf[i] != CANARY) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* The next call must return step `i` of walk_steps. */
+static void expect_step(romfs_walk *w, size_t i) {
+    const step *s = &walk_steps[i];
+    romfs_entry e;
+    size_t depth = (size_t)-1;
+    romfs_status st = romfs_walk_next(w, &e, &depth);
+    EXPECT(st == ROMFS_OK, "step %zu (%s): %s", i, s->path, romfs_strerror(st));
+    if (st != ROMFS_OK) {
+        return;
+    }
+    size_t last = strlen(s->path);
+    while (last > 0 && s->path[last - 1] != '/') {
+        last--;
+    }
+    EXPECT(depth == s->depth && e.type == s->type && w->depth == depth + 1 &&
+               e.name_len == strlen(s->path + last) &&
+               memcmp(e.name, s->path + last, e.name_len) == 0,
+           "step %zu: '%.*s' at depth %zu (%zu frames), expected %s at %zu", i, (int)e.name_len,
+           (const char *)e.name, depth, w->depth, s->path, s->depth);
+    if (w->path != NULL) {
+        EXPECT(strcmp(w->path, s->path) == 0 && w->path_len == strlen(s->path),
+               "step %zu: path '%s' (%zu), expected '%s'", i, w->path, w->path_len, s->path);
+    }
+}
+
+static void expect_walk_end(romfs_walk *w) {
+    romfs_entry e;
+    for (int i = 0; i < 2; i++) {
+        romfs_status st = romfs_walk_next(w, &e, NULL);
+        EXPECT(st == ROMFS_END, "%s at the end", romfs_strerror(st));
+    }
+    EXPECT(w->depth == 0 && w->path_len == 0 && (w->path == NULL || w->path[0] == '\0'),
+           "at the end: %zu frames, path of %zu", w->depth, w->path_len);
+}
+
+static void test_walk(void) {
+    bytes b = walk_image();
+    opened o;
+    open_placed(&o, &b);
+    romfs_walk_frame stack[4];
+    char path[PATH_ROOM];
+    romfs_walk w;
+    romfs_entry e;
+    size_t depth;
+
+    current_case = "romfs_walk: every entry once, depth first, in image order";
+    fill_canary(path);
+    EXPECT(romfs_walk_init(&w, &o.img, stack, 4, path, 32) == ROMFS_OK, "init");
+    for (size_t i = 0; i < N_WALK_STEPS; i++) {
+        expect_step(&w, i);
+    }
+    expect_walk_end(&w);
+    EXPECT(canary_intact(path, 32), "wrote past the path buffer");
+
+    current_case = "romfs_walk without a path buffer";
+    romfs_walk_init(&w, &o.img, stack, 4, NULL, 0);
+    for (size_t i = 0; i < N_WALK_STEPS; i++) {
+        expect_step(&w, i);
+        EXPECT(w.path == NULL && w.path_len == 0, "a path without a buffer");
+    }
+    expect_walk_end(&w);
+
+    current_case = "romfs_walk: TOO_DEEP keeps its place until grown";
+    romfs_walk_frame small[2], big[3];
+    romfs_walk_init(&w, &o.img, small, 2, path, 32);
+    expect_step(&w, 0);
+    expect_step(&w, 1);
+    for (int again = 0; again < 2; again++) {
+        romfs_status st = romfs_walk_next(&w, &e, &depth);
+        EXPECT(st == ROMFS_E_TOO_DEEP && w.depth == 2 && strcmp(w.path, "a/b") == 0,
+               "entering a/b with 2 frames: %s, %zu frames, path '%s'", romfs_strerror(st), w.depth,
+               w.path);
+    }
+    memcpy(big, small, sizeof small);
+    memset(small, 0xee, sizeof small); /* nothing may be read from the old stack */
+    EXPECT(romfs_walk_grow(&w, big, 3, path, 32) == ROMFS_OK, "grow");
+    for (size_t i = 2; i < N_WALK_STEPS; i++) {
+        expect_step(&w, i);
+    }
+    expect_walk_end(&w);
+
+    current_case = "romfs_walk: TOO_DEEP, then skipped";
+    romfs_walk_init(&w, &o.img, small, 2, path, 32);
+    expect_step(&w, 0);
+    expect_step(&w, 1);
+    EXPECT(romfs_walk_next(&w, &e, &depth) == ROMFS_E_TOO_DEEP, "a/b with 2 frames");
+    EXPECT(romfs_walk_skip(&w) == ROMFS_OK, "skip");
+    expect_step(&w, 3); /* a/d: a/b/c passed by */
+    expect_step(&w, 4);
+    expect_step(&w, 5);
+    expect_walk_end(&w);
+
+    current_case = "romfs_walk: skip after a directory, without running out";
+    romfs_walk_init(&w, &o.img, stack, 4, path, 32);
+    expect_step(&w, 0);
+    romfs_walk_skip(&w);
+    expect_step(&w, 4);
+    romfs_walk_skip(&w); /* e is empty: nothing passed by */
+    expect_step(&w, 5);
+    romfs_walk_skip(&w); /* after a file: changes nothing */
+    expect_walk_end(&w);
+
+    current_case = "romfs_walk: one frame, or none";
+    romfs_walk_init(&w, &o.img, stack, 1, path, 32);
+    expect_step(&w, 0);
+    EXPECT(romfs_walk_next(&w, &e, &depth) == ROMFS_E_TOO_DEEP && w.depth == 1, "entering a");
+    romfs_walk_skip(&w);
+    expect_step(&w, 4);
+    EXPECT(romfs_walk_next(&w, &e, &depth) == ROMFS_E_TOO_DEEP, "entering e");
+    romfs_walk_skip(&w);
+    expect_step(&w, 5);
+    expect_walk_end(&w);
+    romfs_walk_init(&w, &o.img, stack, 0, path, 32);
+    EXPECT(romfs_walk_next(&w, &e, &depth) == ROMFS_E_TOO_DEEP && w.depth == 0,
+           "no frame for the root");
+    EXPECT(romfs_walk_grow(&w, stack, 4, path, 32) == ROMFS_OK, "grow from nothing");
+    expect_step(&w, 0);
+    romfs_walk_init(&w, &o.img, stack, 0, path, 32);
+    romfs_walk_skip(&w); /* the root passed by: nothing to walk */
+    expect_walk_end(&w);
+
+    current_case = "romfs_walk: PATH_TOO_LONG keeps its place until grown";
+    fill_canary(path);
+    romfs_walk_init(&w, &o.img, stack, 4, path, 4);
+    expect_step(&w, 0);
+    expect_step(&w, 1); /* "a/b" and its NUL: exactly 4 */
+    for (size_t cap = 4; cap <= 5; cap++) {
+        depth = 99;
+        memset(&e, 0, sizeof e);
+        romfs_status st = romfs_walk_next(&w, &e, &depth);
+        EXPECT(st == ROMFS_E_PATH_TOO_LONG && w.path_need == 6 && depth == 2 && e.name_len == 1 &&
+                   e.name[0] == 'c' && strcmp(w.path, "a/b") == 0 && w.path_len == 3,
+               "a/b/c in %zu bytes: %s, needs %zu, depth %zu, path '%s'", cap, romfs_strerror(st),
+               w.path_need, depth, w.path);
+        EXPECT(canary_intact(path, cap), "wrote past %zu bytes of path", cap);
+        EXPECT(romfs_walk_grow(&w, stack, 4, path, cap + 1) == ROMFS_OK, "grow to %zu", cap + 1);
+    }
+    for (size_t i = 2; i < N_WALK_STEPS; i++) {
+        expect_step(&w, i);
+    }
+    expect_walk_end(&w);
+    EXPECT(canary_intact(path, 6), "wrote past the path buffer");
+
+    current_case = "romfs_walk: PATH_TOO_LONG, then skipped";
+    fill_canary(path);
+    romfs_walk_init(&w, &o.img, stack, 4, path, 3);
+    expect_step(&w, 0);
+    EXPECT(romfs_walk_next(&w, &e, &depth) == ROMFS_E_PATH_TOO_LONG && w.path_need == 4 &&
+               e.type == ROMFS_TYPE_DIR && strcmp(w.path, "a") == 0,
+           "a/b in 3 bytes");
+    romfs_walk_skip(&w); /* a/b, and a/b/c in it */
+    EXPECT(romfs_walk_next(&w, &e, &depth) == ROMFS_E_PATH_TOO_LONG && w.path_need == 4 &&
+               e.type == ROMFS_TYPE_FILE && e.name[0] == 'd',
+           "a/d in 3 bytes");
+    romfs_walk_skip(&w);
+    expect_step(&w, 4);
+    expect_step(&w, 5);
+    expect_walk_end(&w);
+    EXPECT(canary_intact(path, 3), "wrote past the path buffer");
+    fill_canary(path);
+    romfs_walk_init(&w, &o.img, stack, 4, path, 0);
+    EXPECT(romfs_walk_next(&w, &e, &depth) == ROMFS_E_PATH_TOO_LONG && w.path_need == 2,
+           "no byte of path: even 'a' does not fit");
+    EXPECT(canary_intact(path, 0), "wrote into a buffer of 0 bytes");
+
+    current_case = "romfs_walk_grow refuses what cannot hold the walk";
+    romfs_walk_init(&w, &o.img, stack, 4, path, 32);
+    expect_step(&w, 0);
+    expect_step(&w, 1);
+    expect_step(&w, 2); /* 3 frames in use, path "a/b/c" */
+    char other[PATH_ROOM];
+    EXPECT(romfs_walk_grow(&w, big, 2, path, 32) == ROMFS_E_TOO_DEEP, "2 frames for 3");
+    EXPECT(romfs_walk_grow(&w, stack, 4, NULL, 0) == ROMFS_E_PATH_TOO_LONG, "no buffer");
+    EXPECT(romfs_walk_grow(&w, stack, 4, other, 5) == ROMFS_E_PATH_TOO_LONG, "5 bytes for 6");
+    EXPECT(w.stack == stack && w.capacity == 4 && w.path == path && w.path_cap == 32,
+           "a refusal changed the walk");
+    expect_step(&w, 3);
+    romfs_walk_init(&w, &o.img, stack, 4, NULL, 0);
+    EXPECT(romfs_walk_grow(&w, stack, 4, other, 32) == ROMFS_E_PATH_TOO_LONG,
+           "a buffer for a walk without one");
+    expect_step(&w, 0);
+    EXPECT(w.path == NULL, "a walk without a buffer took one");
+    unplace(&o.g);
+    free(b.p);
+
+    current_case = "romfs_walk: a '/' before a name unless nothing precedes it";
+    /* Empty names are faults of the writer, not of the structure: the
+     * walk returns them, and its paths then say so by what they lack. */
+    bytes empty =
+        image(cat(2, dir("", cat(2, file("x", "1"), dir("", file("y", "2")))), file("", "3")));
+    open_placed(&o, &empty);
+    romfs_walk_init(&w, &o.img, stack, 4, path, 32);
+    static const char *const empty_paths[] = {"", "x", "", "y", ""};
+    for (size_t i = 0; i < 5; i++) {
+        romfs_status got = romfs_walk_next(&w, &e, &depth);
+        EXPECT(got == ROMFS_OK && strcmp(w.path, empty_paths[i]) == 0 &&
+                   w.path_len == strlen(empty_paths[i]),
+               "entry %zu: %s, path '%s', expected '%s'", i, romfs_strerror(got), w.path,
+               empty_paths[i]);
+    }
+    expect_walk_end(&w);
+    unplace(&o.g);
+    free(empty.p);
+
+    current_case = "romfs_walk: a fault ends the walk, named by its directory";
+    bytes bad = image(cat(2, dir("a", cat(2, file("b", "x"), raw("\x00\x00", 2))), file("f", "y")));
+    size_t kind0_at = bad.len - 2 - measure(file("f", "y"));
+    open_placed(&o, &bad);
+    romfs_walk_init(&w, &o.img, stack, 4, path, 32);
+    romfs_walk_next(&w, &e, &depth);
+    romfs_walk_next(&w, &e, &depth);
+    romfs_status st = romfs_walk_next(&w, &e, &depth);
+    EXPECT(st == ROMFS_E_CORRUPT && w.fault_offset == kind0_at && w.fault != NULL &&
+               strcmp(w.path, "a") == 0 && w.path_len == 1 && w.depth == 0,
+           "%s at %zu (expected %zu) in '%s'", romfs_strerror(st), w.fault_offset, kind0_at,
+           w.path);
+    EXPECT(romfs_walk_next(&w, &e, &depth) == ROMFS_END, "the walk is over after a fault");
+    unplace(&o.g);
+    free(bad.p);
+}
+
+/* A fixed stack on a deep image, as firmware has it: it runs out at its
+ * depth, moves to a larger fixed one, runs out again, and passes by the
+ * rest without reading it. */
+static void test_walk_deep_fixed(void) {
+    current_case = "romfs_walk: 100,000 nested directories, fixed stacks of 8 and 64";
+    bytes b = image(nest(DEEP, file("f", "deep"), 0));
+    opened o;
+    open_placed(&o, &b);
+    static romfs_walk_frame s8[8], s64[64];
+    romfs_walk w;
+    romfs_walk_init(&w, &o.img, s8, 8, NULL, 0);
+    romfs_entry e;
+    size_t depth, entries = 0, too_deep = 0;
+    romfs_status st;
+    while ((st = romfs_walk_next(&w, &e, &depth)) != ROMFS_END) {
+        if (st == ROMFS_E_TOO_DEEP) {
+            too_deep++;
+            EXPECT(w.depth == (too_deep == 1 ? 8 : 64), "out of frames at %zu", w.depth);
+            if (too_deep > 2) {
+                break; /* the skip did not pass the directory by */
+            }
+            if (too_deep == 1) {
+                memcpy(s64, s8, sizeof s8);
+                EXPECT(romfs_walk_grow(&w, s64, 64, NULL, 0) == ROMFS_OK, "grow to 64");
+            } else {
+                romfs_walk_skip(&w);
+            }
+            continue;
+        }
+        EXPECT(st == ROMFS_OK && depth == entries, "%s at depth %zu after %zu entries",
+               romfs_strerror(st), depth, entries);
+        if (st != ROMFS_OK) {
+            break;
+        }
+        entries++;
+    }
+    EXPECT(entries == 64 && too_deep == 2, "%zu entries, out of frames %zu times", entries,
+           too_deep);
+    unplace(&o.g);
+    free(b.p);
+}
+
 static void test_strerror(void) {
     current_case = "romfs_strerror";
-    static const romfs_status all[] = {ROMFS_OK,          ROMFS_E_NOT_IMAGE, ROMFS_E_CORRUPT,
-                                       ROMFS_E_NOT_FOUND, ROMFS_E_NOT_DIR,   ROMFS_E_IS_DIR,
+    static const romfs_status all[] = {ROMFS_OK,        ROMFS_END,         ROMFS_E_NOT_IMAGE,
+                                       ROMFS_E_CORRUPT, ROMFS_E_NOT_FOUND, ROMFS_E_NOT_DIR,
+                                       ROMFS_E_IS_DIR,  ROMFS_E_TOO_DEEP,  ROMFS_E_PATH_TOO_LONG,
                                        (romfs_status)42};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         const char *s = romfs_strerror(all[i]);
@@ -1248,6 +1822,9 @@ static void *run_all(void *arg) {
     test_truncated();
     test_deep();
     test_wide();
+    test_lookup_forms();
+    test_walk();
+    test_walk_deep_fixed();
     test_strerror();
     stack_t off = {.ss_sp = NULL, .ss_size = 0, .ss_flags = SS_DISABLE};
     sigaltstack(&off, NULL);

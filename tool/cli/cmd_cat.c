@@ -18,10 +18,7 @@ int run_cat(const cli_args *a) {
         return EXIT_INPUT;
     }
     romfs_entry e;
-    romfs_status st = romfs_lookup(&f.img, path, strlen(path), &e);
-    if (st == ROMFS_OK && e.type == ROMFS_TYPE_DIR) {
-        st = ROMFS_E_IS_DIR;
-    }
+    romfs_status st = romfs_find_file(&f.img, path, &e);
     int status = 0;
     if (st != ROMFS_OK) {
         diag_error("%s: %s: %s%s", shown(image), shown(path), romfs_strerror(st),

@@ -1,8 +1,9 @@
 /* Every entry of an image, depth first, with its full path: the runtime
- * reader's directory iteration with an explicit stack, so a deeply
- * nested image cannot exhaust ours. A path longer than ROMFS_PATH_MAX is
- * a fault: no file system could hold it, and it bounds what a walk holds
- * and what `ls` prints for a hostile image. */
+ * reader's walk (romfs_walk_next) with a stack and a path buffer on the
+ * heap that grow when it runs out, so a deeply nested image cannot
+ * exhaust ours. A path longer than ROMFS_PATH_MAX is a fault: no file
+ * system could hold it, and it bounds what a walk holds and what `ls`
+ * prints for a hostile image. */
 #ifndef ROMFS_IMAGE_WALK_H
 #define ROMFS_IMAGE_WALK_H
 
@@ -14,14 +15,15 @@ enum { ROMFS_PATH_MAX = 4096 };
 
 typedef struct {
     const romfs_image *img;
-    romfs_dir *stack;
-    size_t *path_len_at; /* path length at each depth, to trim it on the way up */
-    size_t *dir_offset;  /* where each open directory's records start: its identity */
-    size_t depth, cap;
-    char *path; /* of the last entry returned; NUL-terminated */
+    romfs_walk walk;
+    romfs_walk_frame *stack;
+    size_t cap;
+    size_t *dir_offset; /* where each open directory's records start: its identity */
+    size_t offset_cap;
+    size_t depth; /* open directories; the last entry's is dir_offset[depth - 1] */
+    char *path;   /* of the last entry returned; NUL-terminated */
     size_t path_len, path_cap;
-    int descend; /* the last entry was a directory: enter it next */
-    romfs_entry last;
+    int over; /* after a fault: the reader's walk may still be able to go on */
     /* After -1; w->path then names the directory being read. */
     size_t fault_offset;
     const char *fault;

@@ -1,4 +1,4 @@
-/* The manifest (MANIFEST.md): what goes into one image, as loaded from
+/* The manifest (manifests/README.md): what goes into one image, as loaded from
  * YAML with every value checked and every ${NAME} expanded. */
 #ifndef ROMFS_MANIFEST_H
 #define ROMFS_MANIFEST_H

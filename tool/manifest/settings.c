@@ -36,7 +36,7 @@ unsigned manifest_model_align(const char *path, int target) {
 settings manifest_settings_for(const manifest *m, const file_entry *entry, const char *path) {
     settings s = m->image;
     /* The built-in beats image.align, which is the default for everything
-     * else (MANIFEST.md). */
+     * else (manifests/README.md). */
     unsigned model = manifest_model_align(path, m->target);
     if (model != 0) {
         s.align = model;
