@@ -3,7 +3,7 @@
 #   romfs_add_image(<name> MANIFEST <file.yaml>
 #                   [OUTPUT <path>]            # default ${CMAKE_CURRENT_BINARY_DIR}/<name>.romfs
 #                   [DEFINES NAME=VALUE ...]   # -D for the manifest; BUILD and SOURCE always set
-#                   [SIZE <bytes|128K|8M>]     # overrides image.size
+#                   [SIZE <bytes|0x...|128K|8M>]  # overrides image.size
 #                   [CACHE_DIR <dir>]          # default ROMFS_CACHE_DIR, else <build>/romfs-cache
 #                   [MPY_CROSS <path|target>]  # default ROMFS_MPY_CROSS; a path may carry arguments
 #                   [DEPENDS <file|target> ...]  # more inputs, e.g. a generated source
@@ -27,7 +27,7 @@
 #                     [SECTION <name>]             # default .romfs
 #                     [SYMBOL <prefix>]            # default: the image target's name
 #                     [MICROPYTHON_PARTITION 0|1]  # define MicroPython's partition symbols
-#                     [SIZE <bytes|128K|8M>]       # reserve this much (default: the image)
+#                     [SIZE <bytes|0x...|128K|8M>] # reserve this much (default: the image)
 #                     [REGION <memory region>])    # for the linker-script fragment
 #
 # links the image's bytes into <firmware-target> through a generated
@@ -45,6 +45,9 @@
 # cannot drop it and an image too big for the region fails the link. The
 # firmware relinks when the image's bytes change, and only then.
 #
+# Sizes are read as the packer reads them: decimal digits, 0x and hex
+# digits, or decimal digits with K or M (1024-based), from 1 to 4096M.
+#
 # The packer always runs on the build host. It is, in this order:
 # ROMFS_EXECUTABLE if set; the `romfs` target of this build (romfs added
 # with add_subdirectory() or FetchContent, not cross-compiling); the
@@ -59,6 +62,72 @@ set(ROMFS_EXECUTABLE "" CACHE FILEPATH "A prebuilt romfs packer for the build ho
 set(ROMFS_CACHE_DIR "" CACHE PATH "Cache directory for romfs images (shareable between build trees)")
 set(ROMFS_MPY_CROSS "" CACHE STRING
     "mpy-cross for .py files: a path (with arguments, if any) or a target of this build")
+
+# A size in bytes, by the grammar of tool/util/number.c, so that a SIZE
+# means the same here as to the packer: decimal digits; 0x or 0X and hex
+# digits; or decimal digits and one of K k M m (1024-based); from 1 to
+# 4294967296. Sets <out_bytes>, or <out_error> to what is wrong in the
+# packer's words. math() is signed 64-bit, so digit strings are measured
+# (leading zeros aside) before they reach it.
+function(_romfs_size text out_bytes out_error)
+    set(form "must be a byte count such as 131072, 0x20000, 128K or 8M")
+    set(too_large "is too large (the most is 4096M)")
+    set(shift 0)
+    if(text MATCHES "^0[xX]([0-9a-fA-F]+)$")
+        set(digits "${CMAKE_MATCH_1}")
+        set(prefix "0x")
+        set(max_digits 9)                # 0x100000000
+    elseif(text MATCHES "^([0-9]+)([KkMm]?)$")
+        set(digits "${CMAKE_MATCH_1}")
+        set(suffix "${CMAKE_MATCH_2}")
+        set(prefix "")
+        set(max_digits 10)               # 4294967296
+        if(suffix STREQUAL "K" OR suffix STREQUAL "k")
+            set(shift 10)
+        elseif(suffix STREQUAL "M" OR suffix STREQUAL "m")
+            set(shift 20)
+        endif()
+    else()
+        set(${out_bytes} "" PARENT_SCOPE)
+        set(${out_error} "${form}" PARENT_SCOPE)
+        return()
+    endif()
+    # Without leading zeros, math() reads no octal and no string is longer
+    # than its digits' worth.
+    string(REGEX REPLACE "^0+" "" digits "${digits}")
+    string(LENGTH "${digits}" length)
+    set(bytes "")
+    set(error "")
+    if(length GREATER max_digits)
+        set(error "${too_large}")
+    elseif(length EQUAL 0)
+        set(error "must be more than 0")
+    else()
+        math(EXPR value "${prefix}${digits}")
+        math(EXPR most "4294967296 >> ${shift}")
+        if(value GREATER most)
+            set(error "${too_large}")
+        else()
+            math(EXPR bytes "${value} << ${shift}")
+        endif()
+    endif()
+    set(${out_bytes} "${bytes}" PARENT_SCOPE)
+    set(${out_error} "${error}" PARENT_SCOPE)
+endfunction()
+
+# The SIZE option of <where> (<given>: whether the keyword was there at
+# all) in bytes in <out_bytes>, empty when it was not given; a fatal error
+# naming the call when it is not a size, an empty or missing value included.
+function(_romfs_size_option where given text out_bytes)
+    set(bytes "")
+    if(given)
+        _romfs_size("${text}" bytes error)
+        if(error)
+            message(FATAL_ERROR "${where}: SIZE ${error}, not '${text}'")
+        endif()
+    endif()
+    set(${out_bytes} "${bytes}" PARENT_SCOPE)
+endfunction()
 
 # The host packer built from source with ExternalProject, for cross builds.
 function(_romfs_host_packer out_exe)
@@ -122,12 +191,18 @@ endfunction()
 function(romfs_add_image name)
     cmake_parse_arguments(PARSE_ARGV 1 arg "ALL" "MANIFEST;OUTPUT;SIZE;CACHE_DIR;MPY_CROSS"
         "DEFINES;DEPENDS")
+    set(where "romfs_add_image(${name})")
     if(arg_UNPARSED_ARGUMENTS)
-        message(FATAL_ERROR "romfs_add_image(${name}): unknown arguments ${arg_UNPARSED_ARGUMENTS}")
+        message(FATAL_ERROR "${where}: unknown arguments ${arg_UNPARSED_ARGUMENTS}")
     endif()
     if(NOT arg_MANIFEST)
-        message(FATAL_ERROR "romfs_add_image(${name}): MANIFEST <file.yaml> is required")
+        message(FATAL_ERROR "${where}: MANIFEST <file.yaml> is required")
     endif()
+    set(size_given OFF)
+    if("SIZE" IN_LIST ARGN)
+        set(size_given ON)
+    endif()
+    _romfs_size_option("${where}" ${size_given} "${arg_SIZE}" size_bytes)
     get_filename_component(manifest "${arg_MANIFEST}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
     if(NOT arg_OUTPUT)
         set(arg_OUTPUT "${name}.romfs")
@@ -152,8 +227,8 @@ function(romfs_add_image name)
     foreach(def IN LISTS arg_DEFINES)
         list(APPEND args -D "${def}")
     endforeach()
-    if(arg_SIZE)
-        list(APPEND args --size "${arg_SIZE}")
+    if(size_bytes)
+        list(APPEND args --size "${size_bytes}")
     endif()
     # The compiler, for manifests without image.mpy_cross. A target of this
     # build (a port's own mpy-cross) is built first, and a rebuilt one
@@ -198,30 +273,17 @@ function(romfs_add_image name)
         ROMFS_CACHE_DIR "${cache_dir}")
 endfunction()
 
-# A size as the manifest writes it (131072, 0x20000, 128K, 8M) in bytes.
-function(_romfs_parse_size text out_var)
-    if(text MATCHES "^(0[xX][0-9a-fA-F]+|[0-9]+)([KkMmGg]?)$")
-        set(unit 1)
-        if(CMAKE_MATCH_2 MATCHES "[Kk]")
-            set(unit 1024)
-        elseif(CMAKE_MATCH_2 MATCHES "[Mm]")
-            set(unit 1048576)
-        elseif(CMAKE_MATCH_2 MATCHES "[Gg]")
-            set(unit 1073741824)
-        endif()
-        math(EXPR bytes "${CMAKE_MATCH_1} * ${unit}")
-        set(${out_var} "${bytes}" PARENT_SCOPE)
-    else()
-        message(FATAL_ERROR "romfs: '${text}' is not a size such as 131072, 0x20000, 128K or 8M")
-    endif()
-endfunction()
-
 function(romfs_embed_image firmware image)
     cmake_parse_arguments(PARSE_ARGV 2 arg "" "SECTION;SYMBOL;MICROPYTHON_PARTITION;SIZE;REGION" "")
     set(where "romfs_embed_image(${firmware} ${image})")
     if(arg_UNPARSED_ARGUMENTS)
         message(FATAL_ERROR "${where}: unknown arguments ${arg_UNPARSED_ARGUMENTS}")
     endif()
+    set(size_given OFF)
+    if("SIZE" IN_LIST ARGN)
+        set(size_given ON)
+    endif()
+    _romfs_size_option("${where}" ${size_given} "${arg_SIZE}" size_bytes)
     if(NOT TARGET "${firmware}")
         message(FATAL_ERROR "${where}: no target named ${firmware}")
     endif()
@@ -265,8 +327,7 @@ function(romfs_embed_image firmware image)
     set(length "(${end} - ${start})")
     set(reserve "")
     set(size_value "${length}")
-    if(arg_SIZE)
-        _romfs_parse_size("${arg_SIZE}" size_bytes)
+    if(size_bytes)
         set(size_value "${size_bytes}")
         string(APPEND reserve
             "    .if ${length} > ${size_bytes}\n"
