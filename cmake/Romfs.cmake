@@ -17,33 +17,47 @@
 # target's properties say where things are: ROMFS_IMAGE, ROMFS_LISTING
 # (the `romfs ls` text of the image), ROMFS_MANIFEST, ROMFS_CACHE_DIR,
 # ROMFS_ALIGN_HEADER (defines ROMFS_IMAGE_ALIGN, the alignment the image
-# needs in memory; rewritten only when that changes).
+# needs in memory; rewritten only when that changes), ROMFS_IMAGE_STAMP (a
+# header rewritten exactly when the image's bytes change).
 #
 # Whatever consumes the image must depend on it explicitly (for example
 # DEPENDS $<TARGET_PROPERTY:<name>,ROMFS_IMAGE>): an .incbin is invisible
 # to compiler dependency files.
 #
-#   romfs_embed_image(<firmware-target> <image-target>
-#                     [SECTION <name>]             # default .romfs
-#                     [SYMBOL <prefix>]            # default: the image target's name
-#                     [MICROPYTHON_PARTITION 0|1]  # define MicroPython's partition symbols
-#                     [SIZE <bytes|0x...|128K|8M>] # reserve this much (default: the image)
-#                     [REGION <memory region>])    # for the linker-script fragment
+#   romfs_embed_image(<image-target> [TARGET <library>] [options])
+#   romfs_embed_image(<firmware-target> <image-target> [TARGET <library>] [options])
+#       options: [SECTION <name>]             # default .romfs
+#                [SYMBOL <prefix>]            # default: the image target's name
+#                [MICROPYTHON_PARTITION 0|1]  # define MicroPython's partition symbols
+#                [SIZE <bytes|0x...|128K|8M>] # reserve this much (default: the image)
+#                [REGION <memory region>]     # for the linker-script fragment
 #
-# links the image's bytes into <firmware-target> through a generated
-# assembly file that .incbins it into section SECTION (read-only,
-# aligned to the image's largest file alignment), between the symbols
-# <prefix>_romfs_start and <prefix>_romfs_end. MICROPYTHON_PARTITION N
-# also defines _micropy_hw_romfs_partN_start (the first byte) and the
-# absolute symbol _micropy_hw_romfs_partN_size (the image size, or SIZE),
-# which MicroPython's ports read; a PIE program cannot reach an absolute
-# symbol PC-relatively, so build host programs that use it without PIE or
-# with -fPIC. The header <romfs/<prefix>.h> on the target's include path
-# declares the symbols and never changes with the image's contents. For
-# firmware with its own linker script, INCLUDE romfs_<prefix>.ld inside
-# SECTIONS: it places the section in REGION with KEEP, so --gc-sections
-# cannot drop it and an image too big for the region fails the link. The
-# firmware relinks when the image's bytes change, and only then.
+# The first form makes the INTERFACE library <library> (default
+# <image-target>_embedded) that carries the image into whatever links it:
+# a generated assembly file, compiled in each consumer with its own flags,
+# that .incbins the image into section SECTION (read-only, aligned to the
+# image's largest file alignment) between the symbols <prefix>_romfs_start
+# and <prefix>_romfs_end; the include directory of <romfs/<prefix>.h>,
+# which declares them and never changes with the image's contents; the
+# directory of the linker-script fragment romfs_<prefix>.ld; and the
+# dependencies that rebuild the firmware when, and only when, the image's
+# bytes change. The second form makes the same library if it is not there
+# yet and links it into <firmware-target>; one library may be linked into
+# any number of firmware targets, and asking for an existing library with
+# other options is an error (give the other embedding its own TARGET).
+# The image target may be defined before or after either call.
+#
+# MICROPYTHON_PARTITION N also defines _micropy_hw_romfs_partN_start (the
+# first byte) and the absolute symbol _micropy_hw_romfs_partN_size (the
+# image size, or SIZE), which MicroPython's ports read; the header declares
+# them as the ports do (extern uint8_t), so a port's own declarations stay
+# valid beside it. A PIE program cannot reach an absolute symbol
+# PC-relatively, so build host programs that use it without PIE or with
+# -fPIC. For firmware with its own linker script, INCLUDE
+# romfs_<prefix>.ld inside SECTIONS: it places the section in REGION with
+# KEEP, so --gc-sections cannot drop it and an image too big for the region
+# fails the link. The library's properties: ROMFS_IMAGE_TARGET,
+# ROMFS_EMBED_SOURCE, ROMFS_EMBED_HEADER, ROMFS_LINKER_FRAGMENT.
 #
 # Sizes are read as the packer reads them: decimal digits, 0x and hex
 # digits, or decimal digits with K or M (1024-based), from 1 to 4096M.
@@ -55,6 +69,26 @@
 # cross-compiling from romfs's sources, one built for the host with
 # ExternalProject and ROMFS_HOST_C_COMPILER (default: the host's cc),
 # never with the target toolchain.
+
+# The packing rule runs this file as a script after the packer, to keep
+# ROMFS_IMAGE_STAMP: rewritten when the image's bytes changed and only
+# then, so that what #includes it (the embedding assembly) is rebuilt
+# exactly when an .incbin would read new bytes. Hashing is skipped when
+# the image is older than its stamp, which is every run that left it alone.
+if(CMAKE_SCRIPT_MODE_FILE AND DEFINED ROMFS_STAMP)
+    if(NOT EXISTS "${ROMFS_STAMP}" OR "${ROMFS_STAMP_IMAGE}" IS_NEWER_THAN "${ROMFS_STAMP}")
+        file(MD5 "${ROMFS_STAMP_IMAGE}" hash)
+        set(text "/* The image's MD5: ${hash} */\n")
+        set(old "")
+        if(EXISTS "${ROMFS_STAMP}")
+            file(READ "${ROMFS_STAMP}" old)
+        endif()
+        if(NOT old STREQUAL text)
+            file(WRITE "${ROMFS_STAMP}" "${text}")
+        endif()
+    endif()
+    return()
+endif()
 
 include_guard(GLOBAL)
 
@@ -213,6 +247,7 @@ function(romfs_add_image name)
     set(depfile "${output}.d")
     set(listing "${output}.txt")
     set(align_header "${output}.align.h")
+    set(stamp "${output}.stamp.h")
     if(arg_CACHE_DIR)
         get_filename_component(cache_dir "${arg_CACHE_DIR}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_BINARY_DIR}")
     elseif(ROMFS_CACHE_DIR)
@@ -254,8 +289,10 @@ function(romfs_add_image name)
     _romfs_packer(packer packer_deps)
     add_custom_command(
         OUTPUT "${output}"
-        BYPRODUCTS "${listing}" "${align_header}"
+        BYPRODUCTS "${listing}" "${align_header}" "${stamp}"
         COMMAND ${packer} ${args}
+        COMMAND "${CMAKE_COMMAND}" "-DROMFS_STAMP=${stamp}" "-DROMFS_STAMP_IMAGE=${output}"
+                -P "${CMAKE_CURRENT_FUNCTION_LIST_FILE}"
         DEPENDS "${manifest}" "${args_file}" ${packer_deps} ${mpy_deps} ${arg_DEPENDS}
         DEPFILE "${depfile}"
         COMMENT "Packing ROMFS image ${name}"
@@ -269,69 +306,45 @@ function(romfs_add_image name)
         ROMFS_IMAGE "${output}"
         ROMFS_LISTING "${listing}"
         ROMFS_ALIGN_HEADER "${align_header}"
+        ROMFS_IMAGE_STAMP "${stamp}"
         ROMFS_MANIFEST "${manifest}"
         ROMFS_CACHE_DIR "${cache_dir}")
 endfunction()
 
-function(romfs_embed_image firmware image)
-    cmake_parse_arguments(PARSE_ARGV 2 arg "" "SECTION;SYMBOL;MICROPYTHON_PARTITION;SIZE;REGION" "")
-    set(where "romfs_embed_image(${firmware} ${image})")
-    if(arg_UNPARSED_ARGUMENTS)
-        message(FATAL_ERROR "${where}: unknown arguments ${arg_UNPARSED_ARGUMENTS}")
-    endif()
-    set(size_given OFF)
-    if("SIZE" IN_LIST ARGN)
-        set(size_given ON)
-    endif()
-    _romfs_size_option("${where}" ${size_given} "${arg_SIZE}" size_bytes)
-    if(NOT TARGET "${firmware}")
-        message(FATAL_ERROR "${where}: no target named ${firmware}")
-    endif()
-    if(NOT TARGET "${image}")
-        message(FATAL_ERROR "${where}: no target named ${image}")
-    endif()
-    get_target_property(image_file ${image} ROMFS_IMAGE)
-    get_target_property(align_header ${image} ROMFS_ALIGN_HEADER)
-    if(NOT image_file)
-        message(FATAL_ERROR "${where}: ${image} was not made by romfs_add_image()")
-    endif()
-    get_property(languages GLOBAL PROPERTY ENABLED_LANGUAGES)
-    if(NOT "ASM" IN_LIST languages)
-        message(FATAL_ERROR "${where}: the image is linked in through an assembly file; "
-            "enable the ASM language first, for example project(<name> C ASM)")
-    endif()
-    set(section "${arg_SECTION}")
-    if(NOT section)
-        set(section ".romfs")
-    endif()
-    set(symbol "${arg_SYMBOL}")
-    if(NOT symbol)
-        set(symbol "${image}")
-    endif()
-    if(NOT symbol MATCHES "^[A-Za-z_][A-Za-z0-9_]*$")
-        message(FATAL_ERROR "${where}: SYMBOL '${symbol}' is not a C identifier")
-    endif()
-    if(NOT section MATCHES "^[.A-Za-z_][.A-Za-z0-9_]*$")
-        message(FATAL_ERROR "${where}: SECTION '${section}' is not a section name")
-    endif()
-    set(part "${arg_MICROPYTHON_PARTITION}")
-    if(NOT part STREQUAL "" AND NOT part MATCHES "^[01]$")
-        message(FATAL_ERROR "${where}: MICROPYTHON_PARTITION must be 0 or 1, not '${part}'")
-    endif()
-
-    # The assembly: the image between its two symbols, then, with SIZE, the
-    # rest of the partition as erased flash; the assembler refuses an image
-    # larger than SIZE.
+# The generated files of an embedding library, written at configure time
+# (the assembly, the header, the fragment) or at generate time (what
+# depends on the image target, which may be defined later).
+function(_romfs_embed_files lib image dir section symbol part size_bytes size_text region)
     set(start "${symbol}_romfs_start")
     set(end "${symbol}_romfs_end")
     set(length "(${end} - ${start})")
+    set(asm "${dir}/${symbol}_romfs.S")
+    set(inputs "${dir}/${symbol}_romfs_inputs.h")
+    set(header "${dir}/include/romfs/${symbol}.h")
+    set(fragment "${dir}/romfs_${symbol}.ld")
+    set(image_macro "ROMFS_EMBED_${symbol}_IMAGE")
+
+    # The image and its side files by path, known once the image target is.
+    # Including the stamp makes the image's bytes a dependency of the object
+    # that .incbins them, in every consumer, through the compiler's own
+    # dependency file.
+    string(CONCAT inputs_text
+        "/* Generated by romfs_embed_image(): the files of the ROMFS image ${image}. */\n"
+        "#include \"$<TARGET_PROPERTY:${image},ROMFS_ALIGN_HEADER>\"\n"
+        "#include \"$<TARGET_PROPERTY:${image},ROMFS_IMAGE_STAMP>\"\n"
+        "#define ${image_macro} \"$<TARGET_PROPERTY:${image},ROMFS_IMAGE>\"\n")
+    file(GENERATE OUTPUT "${inputs}" CONTENT "${inputs_text}")
+
+    # The image between its two symbols, then, with SIZE, the rest of the
+    # partition as erased flash; the assembler refuses an image larger than
+    # SIZE.
     set(reserve "")
     set(size_value "${length}")
     if(size_bytes)
         set(size_value "${size_bytes}")
         string(APPEND reserve
             "    .if ${length} > ${size_bytes}\n"
-            "    .error \"romfs: the image ${image} is larger than SIZE ${arg_SIZE}\"\n"
+            "    .error \"romfs: the image ${image} is larger than SIZE ${size_text}\"\n"
             "    .endif\n"
             "    .space ${size_bytes} - ${length}, 0xff\n")
     endif()
@@ -343,19 +356,18 @@ function(romfs_embed_image firmware image)
         set(mp_labels "    .globl ${mp}_start\n${mp}_start:\n")
         set(mp_sizes "    .globl ${mp}_size\n    .set ${mp}_size, ${size_value}\n")
         string(CONCAT mp_decls
-            "/* MicroPython's ROMFS partition ${part}: its first byte, and an absolute\n"
-            " * symbol whose address is its size (build PIE host programs with -fPIC). */\n"
-            "extern const uint8_t ${mp}_start[];\n"
-            "extern const uint8_t ${mp}_size[];\n\n")
+            "/* MicroPython's ROMFS partition ${part}, declared as its ports declare it\n"
+            " * (qemu, samd, mimxrt and renesas-ra say uint8_t, stm32 unsigned char:\n"
+            " * the same type), so that a port's declarations may stand beside these.\n"
+            " * The partition starts at &${mp}_start; the address of the\n"
+            " * absolute symbol ${mp}_size is its size (build PIE host\n"
+            " * programs with -fPIC). */\n"
+            "extern uint8_t ${mp}_start;\n"
+            "extern uint8_t ${mp}_size;\n\n")
     endif()
-
-    set(dir "${CMAKE_CURRENT_BINARY_DIR}/romfs_embed/${symbol}")
-    set(asm "${dir}/${symbol}_romfs.S")
-    set(header "${dir}/include/romfs/${symbol}.h")
-    set(fragment "${dir}/romfs_${symbol}.ld")
     string(CONCAT asm_text
         "/* Generated by romfs_embed_image(): the ROMFS image ${image} in ${section}. */\n"
-        "#include \"${align_header}\"\n\n"
+        "#include \"${symbol}_romfs_inputs.h\"\n\n"
         "    .section ${section},\"a\",%progbits\n"
         "    .balign ROMFS_IMAGE_ALIGN\n"
         "    .globl ${start}\n"
@@ -363,7 +375,7 @@ function(romfs_embed_image firmware image)
         "    .type ${start}, %object\n"
         "${start}:\n"
         "${mp_labels}"
-        "    .incbin \"${image_file}\"\n"
+        "    .incbin ${image_macro}\n"
         "${end}:\n"
         "    .size ${start}, ${length}\n"
         "${reserve}"
@@ -386,30 +398,151 @@ function(romfs_embed_image firmware image)
         "    return (size_t)(${end} - ${start});\n}\n\n"
         "${mp_decls}"
         "#ifdef __cplusplus\n}\n#endif\n\n#endif\n")
-    set(region "")
-    if(arg_REGION)
-        set(region " > ${arg_REGION}")
+    set(region_text "")
+    if(region)
+        set(region_text " > ${region}")
     endif()
     string(CONCAT fragment_text
         "/* Generated by romfs_embed_image(): the ROMFS image ${image}. INCLUDE this\n"
         " * inside SECTIONS { }. The section keeps the alignment its contents ask\n"
         " * for (the image's largest file alignment); KEEP stops --gc-sections from\n"
         " * dropping it, and a region too small for it fails the link. */\n"
-        "${section} :\n{\n    KEEP(*(${section}))\n}${region}\n")
+        "${section} :\n{\n    KEEP(*(${section}))\n}${region_text}\n")
     foreach(kind asm header fragment)
         file(CONFIGURE OUTPUT "${${kind}}" CONTENT "@${kind}_text@" @ONLY)
     endforeach()
 
-    target_sources(${firmware} PRIVATE "${asm}")
-    # An .incbin is invisible to compiler dependency files: say it here.
-    set_source_files_properties("${asm}" TARGET_DIRECTORY ${firmware}
-        PROPERTIES OBJECT_DEPENDS "${image_file};${align_header}")
-    add_dependencies(${firmware} ${image})
-    target_include_directories(${firmware} PRIVATE "${dir}/include")
-    target_link_directories(${firmware} PRIVATE "${dir}")
-    set_property(TARGET ${firmware} APPEND PROPERTY LINK_DEPENDS "${fragment}")
-    set_target_properties(${image} PROPERTIES
+    target_sources(${lib} INTERFACE "${asm}")
+    target_include_directories(${lib} INTERFACE "${dir}/include")
+    target_link_directories(${lib} INTERFACE "${dir}")
+    set_property(TARGET ${lib} APPEND PROPERTY INTERFACE_LINK_DEPENDS "${fragment}")
+    add_dependencies(${lib} ${image})
+    set_target_properties(${lib} PROPERTIES
+        ROMFS_IMAGE_TARGET "${image}"
         ROMFS_EMBED_SOURCE "${asm}"
         ROMFS_EMBED_HEADER "${header}"
         ROMFS_LINKER_FRAGMENT "${fragment}")
+
+endfunction()
+
+function(romfs_embed_image first)
+    set(keywords SECTION SYMBOL MICROPYTHON_PARTITION SIZE REGION TARGET)
+    if(ARGC GREATER 1 AND NOT ARGV1 IN_LIST keywords)
+        set(firmware "${first}")
+        set(image "${ARGV1}")
+        set(where "romfs_embed_image(${firmware} ${image})")
+        cmake_parse_arguments(PARSE_ARGV 2 arg "" "${keywords}" "")
+        list(SUBLIST ARGN 1 -1 options)
+    else()
+        set(firmware "")
+        set(image "${first}")
+        set(where "romfs_embed_image(${image})")
+        cmake_parse_arguments(PARSE_ARGV 1 arg "" "${keywords}" "")
+        set(options "${ARGN}")
+    endif()
+    if(arg_UNPARSED_ARGUMENTS)
+        message(FATAL_ERROR "${where}: unknown arguments ${arg_UNPARSED_ARGUMENTS}")
+    endif()
+    if(firmware AND NOT TARGET "${firmware}")
+        message(FATAL_ERROR "${where}: no target named ${firmware}")
+    endif()
+    if(TARGET "${image}")
+        get_target_property(image_file ${image} ROMFS_IMAGE)
+        if(NOT image_file)
+            message(FATAL_ERROR "${where}: ${image} was not made by romfs_add_image()")
+        endif()
+    endif()
+    set(section "${arg_SECTION}")
+    if(NOT section)
+        set(section ".romfs")
+    endif()
+    set(symbol "${arg_SYMBOL}")
+    if(NOT symbol)
+        set(symbol "${image}")
+    endif()
+    if(NOT symbol MATCHES "^[A-Za-z_][A-Za-z0-9_]*$")
+        message(FATAL_ERROR "${where}: SYMBOL '${symbol}' is not a C identifier"
+            " (it defaults to the image target's name; give SYMBOL <prefix>)")
+    endif()
+    if(NOT section MATCHES "^[.A-Za-z_][.A-Za-z0-9_]*$")
+        message(FATAL_ERROR "${where}: SECTION '${section}' is not a section name")
+    endif()
+    set(part "${arg_MICROPYTHON_PARTITION}")
+    if(NOT part STREQUAL "" AND NOT part MATCHES "^[01]$")
+        message(FATAL_ERROR "${where}: MICROPYTHON_PARTITION must be 0 or 1, not '${part}'")
+    endif()
+    set(size_given OFF)
+    if("SIZE" IN_LIST options)
+        set(size_given ON)
+    endif()
+    _romfs_size_option("${where}" ${size_given} "${arg_SIZE}" size_bytes)
+    set(lib "${arg_TARGET}")
+    if(NOT lib)
+        set(lib "${image}_embedded")
+    endif()
+
+    # What the library is, in words; a second request must ask for the same.
+    set(wanted "${image} in SECTION ${section} with SYMBOL ${symbol}")
+    if(NOT part STREQUAL "")
+        string(APPEND wanted " MICROPYTHON_PARTITION ${part}")
+    endif()
+    if(size_bytes)
+        string(APPEND wanted " SIZE ${size_bytes}")
+    endif()
+    if(arg_REGION)
+        string(APPEND wanted " REGION ${arg_REGION}")
+    endif()
+    if(TARGET "${lib}")
+        get_target_property(have ${lib} ROMFS_EMBED_OPTIONS)
+        if(NOT have)
+            message(FATAL_ERROR "${where}: a target named ${lib} exists and was not made by "
+                "romfs_embed_image(); name the library with TARGET <name>")
+        elseif(NOT have STREQUAL wanted)
+            message(FATAL_ERROR "${where}: ${lib} already embeds ${have}; this call asks for "
+                "${wanted}. Give this embedding a library of its own with TARGET <name>")
+        endif()
+    else()
+        add_library(${lib} INTERFACE)
+        set_target_properties(${lib} PROPERTIES ROMFS_EMBED_OPTIONS "${wanted}")
+        set(dir "${CMAKE_CURRENT_BINARY_DIR}/romfs_embed/${lib}")
+        _romfs_embed_files(${lib} ${image} "${dir}" "${section}" "${symbol}" "${part}"
+            "${size_bytes}" "${arg_SIZE}" "${arg_REGION}")
+        set_property(GLOBAL APPEND PROPERTY _ROMFS_EMBED_LIBRARIES ${lib})
+        get_property(scheduled GLOBAL PROPERTY _ROMFS_EMBED_FINISH_SCHEDULED)
+        if(NOT scheduled)
+            set_property(GLOBAL PROPERTY _ROMFS_EMBED_FINISH_SCHEDULED ON)
+            cmake_language(DEFER DIRECTORY "${CMAKE_SOURCE_DIR}" CALL _romfs_embed_finish)
+        endif()
+    endif()
+    if(firmware)
+        get_target_property(links ${firmware} LINK_LIBRARIES)
+        if(NOT lib IN_LIST links)
+            # As target_link_libraries(<firmware> PRIVATE <lib>) would, but
+            # whichever signature the firmware's own calls use.
+            set_property(TARGET ${firmware} APPEND PROPERTY LINK_LIBRARIES ${lib})
+        endif()
+    endif()
+endfunction()
+
+# At the end of the top-level directory, once every target is known: the
+# checks that had to wait for the image targets and the languages.
+function(_romfs_embed_finish)
+    get_property(libs GLOBAL PROPERTY _ROMFS_EMBED_LIBRARIES)
+    get_property(languages GLOBAL PROPERTY ENABLED_LANGUAGES)
+    foreach(lib IN LISTS libs)
+        get_target_property(image ${lib} ROMFS_IMAGE_TARGET)
+        if(NOT TARGET "${image}")
+            message(FATAL_ERROR "romfs_embed_image(${image}): no target named ${image}; "
+                "make it with romfs_add_image(${image} ...)")
+        endif()
+        get_target_property(image_file ${image} ROMFS_IMAGE)
+        if(NOT image_file)
+            message(FATAL_ERROR "romfs_embed_image(${image}): ${image} was not made by "
+                "romfs_add_image()")
+        endif()
+        if(NOT "ASM" IN_LIST languages)
+            message(FATAL_ERROR "romfs_embed_image(${image}): the image is linked in through an "
+                "assembly file; enable the ASM language, for example project(<name> C ASM)")
+        endif()
+    endforeach()
 endfunction()

@@ -119,13 +119,12 @@ class PackerSizes(ScratchTestCase):
 
 ACCEPTING_PROJECT = """\
 cmake_minimum_required(VERSION 3.20)
-project(sizes C ASM)
+project(sizes ASM)
 include({romfs}/cmake/Romfs.cmake)
 set(i 0)
 foreach(size IN LISTS SIZES)
     romfs_add_image(img${{i}} MANIFEST m.yaml SIZE "${{size}}")
-    add_library(fw${{i}} STATIC fw.c)
-    romfs_embed_image(fw${{i}} img${{i}} SIZE "${{size}}" MICROPYTHON_PARTITION 0)
+    romfs_embed_image(img${{i}} SIZE "${{size}}" MICROPYTHON_PARTITION 0)
     math(EXPR i "${{i}} + 1")
 endforeach()
 """
@@ -142,8 +141,7 @@ if(CALL STREQUAL "add")
     romfs_add_image(img MANIFEST m.yaml SIZE "${{SIZE}}")
 else()
     romfs_add_image(img MANIFEST m.yaml)
-    add_custom_target(fw)
-    romfs_embed_image(fw img SIZE "${{SIZE}}")
+    romfs_embed_image(img SIZE "${{SIZE}}")
 endif()
 """
 
@@ -155,7 +153,6 @@ class CMakeSizes(ScratchTestCase):
     def project(self, name, text):
         self.write(f"{name}/CMakeLists.txt", text.format(romfs=SOURCE_DIR))
         self.write(f"{name}/m.yaml", MANIFEST)
-        self.write(f"{name}/fw.c", "int fw(void) { return 0; }\n")
         return self.path(name)
 
     def test_accepted_forms(self):
@@ -169,7 +166,7 @@ class CMakeSizes(ScratchTestCase):
                 with open(os.path.join(build, f"img{i}.romfs.args")) as f:
                     args = f.read().splitlines()
                 self.assertEqual(args[args.index("--size") + 1], str(ACCEPTED[form]))
-                asm = os.path.join(build, "romfs_embed", f"img{i}", f"img{i}_romfs.S")
+                asm = os.path.join(build, "romfs_embed", f"img{i}_embedded", f"img{i}_romfs.S")
                 with open(asm) as f:
                     text = f.read()
                 self.assertIn(f".space {ACCEPTED[form]} - ", text)
@@ -200,7 +197,7 @@ class CMakeSizes(ScratchTestCase):
                 self.assertIsNotNone(output, "configure succeeded")
                 # CMake indents and wraps a message; compare the words.
                 words = " ".join(output.split())
-                where = "romfs_add_image(img)" if call == "add" else "romfs_embed_image(fw img)"
+                where = "romfs_add_image(img)" if call == "add" else "romfs_embed_image(img)"
                 self.assertIn(" ".join(f"{where}: SIZE {reason}, not '{form}'".split()), words)
 
 
