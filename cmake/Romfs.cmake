@@ -53,7 +53,10 @@
 # them as the ports do (extern uint8_t), so a port's own declarations stay
 # valid beside it. A PIE program cannot reach an absolute symbol
 # PC-relatively, so build host programs that use it without PIE or with
-# -fPIC. For firmware with its own linker script, INCLUDE
+# -fPIC. A linker script's definition of either symbol would silently win
+# over the image's, so the link checks that they are the image's and fails
+# naming the symbol, the generated assembly file and the firmware's -T
+# scripts. For firmware with its own linker script, INCLUDE
 # romfs_<prefix>.ld inside SECTIONS: it places the section in REGION with
 # KEEP, so --gc-sections cannot drop it and an image too big for the region
 # fails the link. The library's properties: ROMFS_IMAGE_TARGET,
@@ -423,6 +426,31 @@ function(_romfs_embed_files lib image dir section symbol part size_bytes size_te
         ROMFS_EMBED_HEADER "${header}"
         ROMFS_LINKER_FRAGMENT "${fragment}")
 
+    # A linker script's assignment to a symbol overrides an object file's
+    # definition without a word (GNU ld and lld alike), so a
+    # firmware script that defines the partition symbols would hide the
+    # image's. An implicit linker script (a link input, not -T) ASSERTs that
+    # they are the image's; _romfs_embed_finish writes one per consumer,
+    # naming its -T scripts, and a generic one for consumers it cannot see.
+    if(NOT part STREQUAL "")
+        set(check_dir "${dir}/check")
+        set(checks "")
+        foreach(what start size)
+            if(what STREQUAL "start")
+                set(want "${start}")
+            else()
+                set(want "${size_value}")
+            endif()
+            list(APPEND checks "${mp}_${what}" "${want}")
+        endforeach()
+        set(consumer_check "$<TARGET_PROPERTY:_ROMFS_CHECK_${lib}>")
+        set(check "$<IF:$<BOOL:${consumer_check}>,${consumer_check},${check_dir}/generic.ld>")
+        set_property(TARGET ${lib} APPEND PROPERTY INTERFACE_LINK_OPTIONS "${check}")
+        set_property(TARGET ${lib} APPEND PROPERTY INTERFACE_LINK_DEPENDS "${check}")
+        set_target_properties(${lib} PROPERTIES
+            _ROMFS_CHECKS "${checks}"
+            _ROMFS_CHECK_DIR "${check_dir}")
+    endif()
 endfunction()
 
 function(romfs_embed_image first)
@@ -524,11 +552,24 @@ function(romfs_embed_image first)
     endif()
 endfunction()
 
+# Every buildsystem target under <dir>, recursively.
+function(_romfs_targets_under dir out_var)
+    get_property(targets DIRECTORY "${dir}" PROPERTY BUILDSYSTEM_TARGETS)
+    get_property(subdirs DIRECTORY "${dir}" PROPERTY SUBDIRECTORIES)
+    foreach(sub IN LISTS subdirs)
+        _romfs_targets_under("${sub}" more)
+        list(APPEND targets ${more})
+    endforeach()
+    set(${out_var} "${targets}" PARENT_SCOPE)
+endfunction()
+
 # At the end of the top-level directory, once every target is known: the
-# checks that had to wait for the image targets and the languages.
+# checks that had to wait for the image targets and the languages, and the
+# linker scripts that guard the partition symbols.
 function(_romfs_embed_finish)
     get_property(libs GLOBAL PROPERTY _ROMFS_EMBED_LIBRARIES)
     get_property(languages GLOBAL PROPERTY ENABLED_LANGUAGES)
+    _romfs_targets_under("${CMAKE_SOURCE_DIR}" targets)
     foreach(lib IN LISTS libs)
         get_target_property(image ${lib} ROMFS_IMAGE_TARGET)
         if(NOT TARGET "${image}")
@@ -544,5 +585,48 @@ function(_romfs_embed_finish)
             message(FATAL_ERROR "romfs_embed_image(${image}): the image is linked in through an "
                 "assembly file; enable the ASM language, for example project(<name> C ASM)")
         endif()
+        get_target_property(checks ${lib} _ROMFS_CHECKS)
+        if(checks)
+            _romfs_write_checks(${lib} "${checks}" "${targets}")
+        endif()
     endforeach()
+endfunction()
+
+# The implicit linker scripts of <lib>: one for each target that links it
+# directly, naming that target's -T scripts, and one for any other.
+function(_romfs_write_checks lib checks targets)
+    get_target_property(asm ${lib} ROMFS_EMBED_SOURCE)
+    get_target_property(dir ${lib} _ROMFS_CHECK_DIR)
+    # -T<file>, -Wl,-T,<file>, -Wl,--script=<file>, LINKER:-T,<file>; a dot
+    # stands for the comma a generator expression cannot hold.
+    set(script_options "^(SHELL:)?(-T|-Wl.-T|-Wl.--script|LINKER:-T|LINKER:--script|--script)")
+    _romfs_check_text("${asm}" "${checks}" "the firmware's linker script" generic)
+    file(GENERATE OUTPUT "${dir}/generic.ld" CONTENT "${generic}")
+    foreach(target IN LISTS targets)
+        get_target_property(type ${target} TYPE)
+        get_target_property(links ${target} LINK_LIBRARIES)
+        if(type MATCHES "^(EXECUTABLE|SHARED_LIBRARY|MODULE_LIBRARY)$" AND lib IN_LIST links)
+            set(scripts "$<FILTER:$<TARGET_PROPERTY:${target},LINK_OPTIONS>,INCLUDE,${script_options}>")
+            _romfs_check_text("${asm}" "${checks}"
+                "a linker script of ${target}$<$<BOOL:${scripts}>: ($<JOIN:${scripts}, >)>" text)
+            file(GENERATE OUTPUT "${dir}/${target}.ld" CONTENT "${text}" TARGET ${target})
+            set_property(TARGET ${target} PROPERTY _ROMFS_CHECK_${lib} "${dir}/${target}.ld")
+        endif()
+    endforeach()
+endfunction()
+
+# The ASSERTs for <checks> (symbol;wanted value;...), blaming <script>.
+function(_romfs_check_text asm checks script out_var)
+    string(CONCAT text
+        "/* Generated by romfs_embed_image(): MicroPython's partition symbols must be the\n"
+        " * ones ${asm} defines. A linker script that assigns them\n"
+        " * overrides them silently, so this script, a link input, checks. */\n")
+    while(checks)
+        list(POP_FRONT checks symbol want)
+        string(APPEND text "ASSERT(${symbol} == ${want}, \"romfs: ${symbol} is defined by "
+            "${script}, which overrides its definition in ${asm} (romfs_embed_image "
+            "MICROPYTHON_PARTITION); remove it from the linker script (PROVIDE() is fine) or "
+            "drop MICROPYTHON_PARTITION\");\n")
+    endwhile()
+    set(${out_var} "${text}" PARENT_SCOPE)
 endfunction()

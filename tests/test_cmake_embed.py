@@ -1,11 +1,12 @@
 """romfs_embed_image() in real nested CMake builds, with the host's gcc and
 with arm-none-eabi-gcc: the generated header stands beside the partition
-declarations of MicroPython's ports; one image goes into several firmware
-targets, through the embedding library or the old call form, defined
-before or after the image; options that differ between embeddings are
-refused unless each has its library; an asset edit re-assembles and
-relinks, and nothing else does. The packer is the one under test
-(ROMFS_EXECUTABLE): none of this is about finding or building it."""
+declarations of MicroPython's ports; a firmware linker script that defines
+the partition symbols fails the link, naming the symbol and both places;
+one image goes into several firmware targets, through the embedding
+library or the old call form, defined before or after the image; options
+that differ between embeddings are refused unless each has its library.
+The packer is the one under test (ROMFS_EXECUTABLE): none of this is about
+finding or building it."""
 import os
 import re
 import shutil
@@ -83,7 +84,8 @@ void Reset_Handler(void) {
 }
 """
 
-# A board's linker script.
+# A board's linker script; DEFINE is where a test makes it define a
+# partition symbol itself.
 ARM_SCRIPT = """\
 MEMORY
 {{
@@ -100,6 +102,13 @@ SECTIONS
     INCLUDE romfs_assets.ld
     {define}
 }}
+"""
+
+# On the host, a script that only adds to the default one.
+HOST_SCRIPT = """\
+SECTIONS {{ .board_romfs : {{ KEEP(*(.board_romfs)) }} }}
+INSERT AFTER .rodata;
+{define}
 """
 
 PROJECT = """\
@@ -158,12 +167,21 @@ class SharedProject(unittest.TestCase):
     def build(self, target):
         return self.project.build_all(target)
 
+    def build_fails(self, target):
+        with self.assertRaises(AssertionError) as ctx:
+            self.build(target)
+        return words(str(ctx.exception))
+
     def image(self):
         return readb(os.path.join(self.build_dir, "assets.romfs"))
 
     def asm(self, lib="assets_embedded", symbol="assets"):
         return os.path.join(self.build_dir, "romfs_embed", lib, f"{symbol}_romfs.S")
 
+    def assert_names_both_places(self, output, firmware, symbol):
+        script = os.path.join(self.src, f"{firmware}.ld")
+        self.assertIn(f"romfs: {symbol} is defined by a linker script of {firmware} (-T{script}), "
+                      f"which overrides its definition in {self.asm()}", output)
 
 
 ASSETS = {
@@ -190,11 +208,29 @@ def firmware(name, script, host):
 
 class HostLinks(SharedProject):
     """The host's gcc and GNU ld: the header beside both declaration
-    styles (-Werror)."""
+    styles (-Werror), and linker scripts that define the partition symbols
+    (an error, naming them and both places) or PROVIDE them (fine)."""
 
     body = (firmware("fw", False, True)
-            + "romfs_embed_image(fw assets MICROPYTHON_PARTITION 0)\n")
-    files = dict(PORTS, **{"main.c": HOST_MAIN})
+            + "romfs_embed_image(fw assets MICROPYTHON_PARTITION 0)\n"
+            + "".join(firmware(f"fw_{v}", True, True)
+                      + f"romfs_embed_image(fw_{v} assets MICROPYTHON_PARTITION 0)\n"
+                      for v in ("size", "start", "provide"))
+            # Linked through a library of the project's own, which the
+            # check cannot see through: it still runs, in general words.
+            + "add_library(board INTERFACE)\n"
+            "target_link_libraries(board INTERFACE assets_embedded)\n"
+            + firmware("fw_indirect", True, True)
+            + "target_link_libraries(fw_indirect PRIVATE board)\n")
+    files = dict(PORTS, **{
+        "main.c": HOST_MAIN,
+        "fw_size.ld": HOST_SCRIPT.format(define="_micropy_hw_romfs_part0_size = 0x40000;"),
+        "fw_start.ld": HOST_SCRIPT.format(
+            define="_micropy_hw_romfs_part0_start = ADDR(.board_romfs) + 64;"),
+        "fw_provide.ld": HOST_SCRIPT.format(
+            define="PROVIDE(_micropy_hw_romfs_part0_size = 0x40000);"),
+        "fw_indirect.ld": HOST_SCRIPT.format(define="_micropy_hw_romfs_part0_size = 0x40000;"),
+    })
 
     def carried(self, target):
         self.build(target)
@@ -208,6 +244,21 @@ class HostLinks(SharedProject):
         self.assertEqual((qemu_start, qemu_size), (start, size))
         self.assertEqual((stm32_start, stm32_size), (start, size))
 
+    def test_a_script_that_defines_the_size_fails_the_link(self):
+        self.assert_names_both_places(self.build_fails("fw_size"), "fw_size",
+                                      "_micropy_hw_romfs_part0_size")
+
+    def test_a_script_that_defines_the_start_fails_the_link(self):
+        self.assert_names_both_places(self.build_fails("fw_start"), "fw_start",
+                                      "_micropy_hw_romfs_part0_start")
+
+    def test_a_script_that_provides_the_size_is_fine(self):
+        self.assertEqual(self.carried("fw_provide")[1], len(self.image()))
+
+    def test_a_consumer_it_cannot_see_still_fails(self):
+        self.assertIn("romfs: _micropy_hw_romfs_part0_size is defined by the firmware's linker "
+                      f"script, which overrides its definition in {self.asm()}",
+                      self.build_fails("fw_indirect"))
 
 
 @unittest.skipUnless(HAVE_ARM, "arm-none-eabi-gcc not installed")
@@ -216,9 +267,20 @@ class ArmLinks(SharedProject):
     region of a board's linker script."""
 
     toolchain = True
-    body = (firmware("fw_ok", True, False)
-            + "romfs_embed_image(fw_ok assets MICROPYTHON_PARTITION 0 REGION ROMFS)\n")
-    files = dict(PORTS, **{"main.c": ARM_MAIN, "fw_ok.ld": ARM_SCRIPT.format(define="")})
+    body = "".join(firmware(f"fw_{v}", True, False)
+                   + f"romfs_embed_image(fw_{v} assets MICROPYTHON_PARTITION 0 REGION ROMFS)\n"
+                   for v in ("ok", "size", "start", "same"))
+    files = dict(PORTS, **{
+        "main.c": ARM_MAIN,
+        "fw_ok.ld": ARM_SCRIPT.format(define=""),
+        "fw_size.ld": ARM_SCRIPT.format(define="_micropy_hw_romfs_part0_size = LENGTH(ROMFS);"),
+        "fw_start.ld": ARM_SCRIPT.format(
+            define="_micropy_hw_romfs_part0_start = ORIGIN(ROMFS) + 0x100;"),
+        # The image's own value, and a PROVIDE: nothing to object to.
+        "fw_same.ld": ARM_SCRIPT.format(
+            define="_micropy_hw_romfs_part0_start = ORIGIN(ROMFS);\n"
+                   "    PROVIDE(_micropy_hw_romfs_part0_size = LENGTH(ROMFS));"),
+    })
 
     def check_symbols(self, target):
         self.build(target)
@@ -230,6 +292,16 @@ class ArmLinks(SharedProject):
     def test_header_beside_port_declarations(self):
         self.check_symbols("fw_ok")
 
+    def test_a_script_that_defines_the_size_fails_the_link(self):
+        self.assert_names_both_places(self.build_fails("fw_size"), "fw_size",
+                                      "_micropy_hw_romfs_part0_size")
+
+    def test_a_script_that_defines_the_start_fails_the_link(self):
+        self.assert_names_both_places(self.build_fails("fw_start"), "fw_start",
+                                      "_micropy_hw_romfs_part0_start")
+
+    def test_the_same_value_and_provide_are_fine(self):
+        self.check_symbols("fw_same")
 
 
 # Prints what the program carries: the partition's size, whether its first
