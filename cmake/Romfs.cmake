@@ -71,7 +71,8 @@
 # installed one (find_package(Romfs)); `romfs` on PATH; else, when
 # cross-compiling from romfs's sources, one built for the host with
 # ExternalProject and ROMFS_HOST_C_COMPILER (default: the host's cc),
-# never with the target toolchain.
+# never with the target toolchain, in ${CMAKE_BINARY_DIR}/_romfs_host/
+# tool/romfs, rebuilt when romfs's sources change and left alone otherwise.
 
 # The packing rule runs this file as a script after the packer, to keep
 # ROMFS_IMAGE_STAMP: rewritten when the image's bytes changed and only
@@ -167,6 +168,10 @@ function(_romfs_size_option where given text out_bytes)
 endfunction()
 
 # The host packer built from source with ExternalProject, for cross builds.
+# Its build step reruns when a file it is built from changes, and only
+# then, so that a no-op build runs nothing; an added or removed file
+# changes its directory's mtime, which reconfigures this project and
+# re-lists them.
 function(_romfs_host_packer out_exe)
     get_filename_component(source "${CMAKE_CURRENT_FUNCTION_LIST_DIR}/.." ABSOLUTE)
     set(binary "${CMAKE_BINARY_DIR}/_romfs_host")
@@ -178,9 +183,19 @@ function(_romfs_host_packer out_exe)
             message(FATAL_ERROR "romfs: cross-compiling, and no host C compiler found to build "
                 "the packer; set ROMFS_HOST_C_COMPILER, or ROMFS_EXECUTABLE to a prebuilt romfs")
         endif()
+        file(GLOB_RECURSE inputs LIST_DIRECTORIES true
+            "${source}/tool/*" "${source}/runtime/*" "${source}/cmake/*")
+        set(files "${source}/CMakeLists.txt")
+        set(dirs "${source}/tool" "${source}/runtime" "${source}/cmake")
+        foreach(path IN LISTS inputs)
+            if(IS_DIRECTORY "${path}")
+                list(APPEND dirs "${path}")
+            else()
+                list(APPEND files "${path}")
+            endif()
+        endforeach()
+        set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${dirs})
         include(ExternalProject)
-        # BUILD_ALWAYS: the sub-build is Ninja's or make's own no-op check; the
-        # packer binary it leaves alone keeps its mtime, so images stay put.
         ExternalProject_Add(_romfs_host
             SOURCE_DIR "${source}"
             BINARY_DIR "${binary}"
@@ -189,9 +204,9 @@ function(_romfs_host_packer out_exe)
                 -DCMAKE_TOOLCHAIN_FILE=
                 -DCMAKE_C_COMPILER=${ROMFS_HOST_C_COMPILER}
                 -DROMFS_BUILD_TESTS=OFF
-            BUILD_ALWAYS ON
             BUILD_BYPRODUCTS "${exe}"
             INSTALL_COMMAND "")
+        ExternalProject_Add_StepDependencies(_romfs_host build ${files})
     endif()
     set(${out_exe} "${exe}" PARENT_SCOPE)
 endfunction()

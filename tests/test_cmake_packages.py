@@ -7,7 +7,8 @@ import shutil
 import struct
 import unittest
 
-from romfs_testlib.cmake_project import Project, copy_romfs_sources, tar_romfs_sources
+from romfs_testlib.cmake_project import (Project, copy_romfs_sources, newer_than, steps_run,
+                                         tar_romfs_sources)
 from romfs_testlib.image_reader import parse
 from romfs_testlib.tool import ROMFS, SOURCE_DIR, ScratchTestCase
 
@@ -31,6 +32,14 @@ def elf_machine(path):
         header = f.read(20)
     assert header[:4] == b"\x7fELF", path
     return struct.unpack_from("<H", header, 18)[0]
+
+
+def target_objects(build):
+    """The objects a build compiled for its target: not the host packer's,
+    not CMake's compiler checks."""
+    return [os.path.join(root, n) for root, _, names in os.walk(build)
+            for n in names if n.endswith((".o", ".obj"))
+            and "_romfs_host" not in root and "CompilerId" not in root]
 
 
 class Packages(ScratchTestCase):
@@ -123,11 +132,28 @@ class Packages(ScratchTestCase):
             f"-DCMAKE_TOOLCHAIN_FILE={toolchain}")
         host_packer = os.path.join(build, "_romfs_host", "tool", "romfs")
         self.assertEqual(elf_machine(host_packer), elf_machine(ROMFS))  # the build host's
-        objects = [os.path.join(root, n) for root, _, names in os.walk(build)
-                   for n in names if n.endswith(".o") and "_romfs_host" not in root]
-        self.assertTrue(objects)
+        objects = target_objects(build)
+        self.assertTrue([o for o in objects if "reader.c." in o], objects)
         for obj in objects:
             self.assertEqual(elf_machine(obj), 40, obj)  # ARM: the target's
+
+        # A no-op build runs nothing, the host packer's steps included.
+        project = Project(self.path("user"), build)
+        self.assertEqual(steps_run(project.build_all()), [], "no-op build")
+        self.assertIn("no work to do", project.ninja_dry_run())
+
+        # A change to romfs's sources rebuilds the host packer, then the image.
+        main_c = os.path.join(src, "tool", "cli", "main.c")
+        with open(main_c, "a") as f:
+            f.write('\nconst char *romfs_test_rebuild_note = "rebuilt by a test";\n')
+        newer_than(build, main_c)
+        packer_stamp = os.stat(host_packer).st_mtime_ns
+        image_stamp = os.stat(os.path.join(build, "assets.romfs")).st_mtime_ns
+        out = project.build_all()
+        self.assertNotEqual(os.stat(host_packer).st_mtime_ns, packer_stamp, out)
+        self.assertNotEqual(os.stat(os.path.join(build, "assets.romfs")).st_mtime_ns,
+                            image_stamp, out)
+        self.assertEqual(steps_run(project.build_all()), [], "no-op build after the change")
 
     def cmake_command_lines(self):
         with open(self.path("user-build", "build.ninja")) as f:
