@@ -204,6 +204,7 @@ function(_romfs_host_packer out_exe)
                 -DCMAKE_TOOLCHAIN_FILE=
                 -DCMAKE_C_COMPILER=${ROMFS_HOST_C_COMPILER}
                 -DROMFS_BUILD_TESTS=OFF
+                -DROMFS_INSTALL=OFF
             BUILD_BYPRODUCTS "${exe}"
             INSTALL_COMMAND "")
         ExternalProject_Add_StepDependencies(_romfs_host build ${files})
