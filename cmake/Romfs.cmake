@@ -18,7 +18,9 @@
 # (the `romfs ls` text of the image), ROMFS_MANIFEST, ROMFS_CACHE_DIR,
 # ROMFS_ALIGN_HEADER (defines ROMFS_IMAGE_ALIGN, the alignment the image
 # needs in memory; rewritten only when that changes), ROMFS_IMAGE_STAMP (a
-# header rewritten exactly when the image's bytes change).
+# header rewritten exactly when the image's bytes change) and ROMFS_PACKER
+# (the packer that builds it; a path, except for the packer this build
+# makes under a multi-config generator: read it with TARGET_GENEX_EVAL).
 #
 # Whatever consumes the image must depend on it explicitly (for example
 # DEPENDS $<TARGET_PROPERTY:<name>,ROMFS_IMAGE>): an .incbin is invisible
@@ -67,12 +69,13 @@
 #
 # The packer always runs on the build host. It is, in this order:
 # ROMFS_EXECUTABLE if set; the `romfs` target of this build (romfs added
-# with add_subdirectory() or FetchContent, not cross-compiling); the
-# installed one (find_package(Romfs)); `romfs` on PATH; else, when
-# cross-compiling from romfs's sources, one built for the host with
-# ExternalProject and ROMFS_HOST_C_COMPILER (default: the host's cc),
-# never with the target toolchain, in ${CMAKE_BINARY_DIR}/_romfs_host/
-# tool/romfs, rebuilt when romfs's sources change and left alone otherwise.
+# with add_subdirectory() or FetchContent, not cross-compiling; it is
+# <romfs's binary dir>/tool/romfs); the installed one (find_package(Romfs));
+# `romfs` on PATH; else, when cross-compiling from romfs's sources, one
+# built for the host with ExternalProject and ROMFS_HOST_C_COMPILER
+# (default: the host's cc), never with the target toolchain, in
+# ${CMAKE_BINARY_DIR}/_romfs_host/tool/romfs, rebuilt when romfs's sources
+# change and left alone otherwise.
 
 # The packing rule runs this file as a script after the packer, to keep
 # ROMFS_IMAGE_STAMP: rewritten when the image's bytes changed and only
@@ -212,26 +215,38 @@ function(_romfs_host_packer out_exe)
     set(${out_exe} "${exe}" PARENT_SCOPE)
 endfunction()
 
-# The packer to run (`exe`) and what the custom command must depend on
-# so that a rebuilt packer rebuilds the images (`deps`).
-function(_romfs_packer out_exe out_deps)
+# The packer to run (`exe`, perhaps a generator expression), what the
+# custom command must depend on so that a rebuilt packer rebuilds the
+# images (`deps`), and its path for ROMFS_PACKER (`path`: a plain path,
+# except for this build's own packer under a multi-config generator).
+function(_romfs_packer out_exe out_deps out_path)
     if(ROMFS_EXECUTABLE)
         set(exe "${ROMFS_EXECUTABLE}")
         set(deps "${ROMFS_EXECUTABLE}")
+        set(path "${ROMFS_EXECUTABLE}")
     elseif(TARGET romfs)
         set(exe "$<TARGET_FILE:romfs>")
         set(deps romfs)
+        set(path "${exe}")
+        get_property(multi_config GLOBAL PROPERTY GENERATOR_IS_MULTI_CONFIG)
+        get_target_property(dir romfs RUNTIME_OUTPUT_DIRECTORY)
+        if(dir AND NOT multi_config AND NOT dir MATCHES "\\$<")
+            set(path "${dir}/romfs${CMAKE_EXECUTABLE_SUFFIX}")
+        endif()
     elseif(TARGET Romfs::romfs)
         set(exe "$<TARGET_FILE:Romfs::romfs>")
         set(deps "$<TARGET_FILE:Romfs::romfs>")
+        get_target_property(path Romfs::romfs LOCATION)
     else()
         find_program(_ROMFS_ON_PATH romfs NO_CMAKE_FIND_ROOT_PATH)
         if(_ROMFS_ON_PATH)
             set(exe "${_ROMFS_ON_PATH}")
             set(deps "${_ROMFS_ON_PATH}")
+            set(path "${_ROMFS_ON_PATH}")
         elseif(CMAKE_CROSSCOMPILING AND EXISTS "${CMAKE_CURRENT_FUNCTION_LIST_DIR}/../tool/cli/main.c")
             _romfs_host_packer(exe)
             set(deps _romfs_host "${exe}")
+            set(path "${exe}")
         else()
             message(FATAL_ERROR "romfs: no romfs packer: set ROMFS_EXECUTABLE, put romfs on "
                 "PATH, or add romfs's sources with add_subdirectory() or FetchContent")
@@ -239,6 +254,7 @@ function(_romfs_packer out_exe out_deps)
     endif()
     set(${out_exe} "${exe}" PARENT_SCOPE)
     set(${out_deps} "${deps}" PARENT_SCOPE)
+    set(${out_path} "${path}" PARENT_SCOPE)
 endfunction()
 
 function(romfs_add_image name)
@@ -305,7 +321,7 @@ function(romfs_add_image name)
     set(args_file "${output}.args")
     file(CONFIGURE OUTPUT "${args_file}" CONTENT "@args_text@\n" @ONLY)
 
-    _romfs_packer(packer packer_deps)
+    _romfs_packer(packer packer_deps packer_path)
     add_custom_command(
         OUTPUT "${output}"
         BYPRODUCTS "${listing}" "${align_header}" "${stamp}"
@@ -327,7 +343,8 @@ function(romfs_add_image name)
         ROMFS_ALIGN_HEADER "${align_header}"
         ROMFS_IMAGE_STAMP "${stamp}"
         ROMFS_MANIFEST "${manifest}"
-        ROMFS_CACHE_DIR "${cache_dir}")
+        ROMFS_CACHE_DIR "${cache_dir}"
+        ROMFS_PACKER "${packer_path}")
 endfunction()
 
 # The generated files of an embedding library, written at configure time

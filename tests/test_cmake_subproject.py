@@ -1,7 +1,8 @@
 """romfs brought into a firmware project with add_subdirectory(): it leaves
-the project's choices alone (build type, install rules), and compiles
-nothing the project does not use (no packer when one is given, the reader
-only when something links it, the packer only when an image needs it)."""
+the project's choices alone (build type, install rules, output
+directories), compiles nothing the project does not use (no packer when
+one is given, the reader only when something links it, the packer only
+when an image needs it), and says where its packer is (ROMFS_PACKER)."""
 import os
 import re
 import shutil
@@ -18,6 +19,7 @@ add_subdirectory({SOURCE_DIR} romfs)
 
 IMAGE = """\
 romfs_add_image(assets MANIFEST assets.yaml ALL)
+file(GENERATE OUTPUT packer.txt CONTENT "$<TARGET_PROPERTY:assets,ROMFS_PACKER>")
 """
 
 APP = """\
@@ -70,6 +72,8 @@ class Subproject(ScratchTestCase):
             ninja = f.read()
         self.assertNotIn("tool/cli/main.c", ninja)
         self.assertNotIn("romfs_core", ninja)
+        with open(os.path.join(self.build_dir, "packer.txt")) as f:
+            self.assertEqual(f.read(), ROMFS)
 
     def test_the_reader_is_built_only_when_something_links_it(self):
         reader = os.path.join(self.build_dir, "romfs", "runtime", "libromfs_reader.a")
@@ -82,13 +86,21 @@ class Subproject(ScratchTestCase):
                       steps)
         self.assertTrue(os.path.exists(reader))
 
-    def test_the_packer_is_built_when_an_image_needs_it(self):
+    def test_the_packer_is_built_when_an_image_needs_it_and_stays_in_its_place(self):
         # Nothing needs it: nothing is built.
         project = self.project("")
         self.assertEqual(steps_run(project.build_all()), [])
-        project = self.project(IMAGE)
+        # An image needs it; the project's own output directory does not
+        # move it.
+        project = self.project("set(CMAKE_RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bin)\n"
+                               + IMAGE + APP)
         steps = steps_run(project.build_all(parallel=2))
         self.assertIn("Linking C executable romfs/tool/romfs", steps)
+        packer = os.path.join(self.build_dir, "romfs", "tool", "romfs")
+        with open(os.path.join(self.build_dir, "packer.txt")) as f:
+            self.assertEqual(f.read(), packer)
+        self.assertTrue(os.path.isfile(packer))
+        self.assertTrue(os.path.isfile(os.path.join(self.build_dir, "bin", "app")))
 
     def test_the_install_rules_are_the_projects(self):
         prefix = self.path("prefix")
