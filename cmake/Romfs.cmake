@@ -82,7 +82,15 @@
 # then, so that what #includes it (the embedding assembly) is rebuilt
 # exactly when an .incbin would read new bytes. Hashing is skipped when
 # the image is older than its stamp, which is every run that left it alone.
+# ROMFS_MAKE_DEPENDS, for Makefile generators before CMake 4.0, is the file
+# into which they gather the packer's depfile: they append each new depfile
+# to what is there, so a removed asset stayed a dependency, with an empty
+# rule that make always runs, and the packer ran on every build after.
+# Removing it makes the next build gather the new depfile alone.
 if(CMAKE_SCRIPT_MODE_FILE AND DEFINED ROMFS_STAMP)
+    if(ROMFS_MAKE_DEPENDS)
+        file(REMOVE "${ROMFS_MAKE_DEPENDS}")
+    endif()
     if(NOT EXISTS "${ROMFS_STAMP}" OR "${ROMFS_STAMP_IMAGE}" IS_NEWER_THAN "${ROMFS_STAMP}")
         file(MD5 "${ROMFS_STAMP_IMAGE}" hash)
         set(text "/* The image's MD5: ${hash} */\n")
@@ -321,13 +329,18 @@ function(romfs_add_image name)
     set(args_file "${output}.args")
     file(CONFIGURE OUTPUT "${args_file}" CONTENT "@args_text@\n" @ONLY)
 
+    set(make_depends "")
+    if(CMAKE_GENERATOR MATCHES "Makefiles" AND CMAKE_VERSION VERSION_LESS 4.0)
+        set(make_depends "${CMAKE_CURRENT_BINARY_DIR}/CMakeFiles/${name}.dir/compiler_depend.internal")
+    endif()
+
     _romfs_packer(packer packer_deps packer_path)
     add_custom_command(
         OUTPUT "${output}"
         BYPRODUCTS "${listing}" "${align_header}" "${stamp}"
         COMMAND ${packer} ${args}
         COMMAND "${CMAKE_COMMAND}" "-DROMFS_STAMP=${stamp}" "-DROMFS_STAMP_IMAGE=${output}"
-                -P "${CMAKE_CURRENT_FUNCTION_LIST_FILE}"
+                "-DROMFS_MAKE_DEPENDS=${make_depends}" -P "${CMAKE_CURRENT_FUNCTION_LIST_FILE}"
         DEPENDS "${manifest}" "${args_file}" ${packer_deps} ${mpy_deps} ${arg_DEPENDS}
         DEPFILE "${depfile}"
         COMMENT "Packing ROMFS image ${name}"
