@@ -91,9 +91,13 @@ def newest_mtime_ns(root):
 
 def newer_than(root, *paths):
     """Gives each path an mtime past everything under root (a build tree),
-    for edits made right after a build: a filesystem clock that ticks in
-    milliseconds could otherwise stamp the edit with the same time as the
-    outputs it must make stale. Sets the time instead of sleeping."""
+    for edits made right after a build. File times come from a clock that
+    ticks every few milliseconds, and Ninja records a restat step that left
+    its output alone with the time the step started (.ninja_lock's mtime):
+    an edit within the same tick gets the same time, is not newer, and is
+    not rebuilt (test_examples failed so, now and then). Every step
+    rewrites .ninja_log or a depfile after it starts, so "past everything
+    under root" is past that record. Sets the time instead of sleeping."""
     floor = newest_mtime_ns(root) + 1000
     for p in paths:
         st = os.stat(p)
