@@ -3,7 +3,7 @@
 #   romfs_add_image(<name> MANIFEST <file.yaml>
 #                   [OUTPUT <path>]            # default ${CMAKE_CURRENT_BINARY_DIR}/<name>.romfs
 #                   [DEFINES NAME=VALUE ...]   # -D for the manifest; BUILD and SOURCE always set
-#                   [SIZE <bytes|128K|8M>]     # overrides image.size
+#                   [SIZE <bytes|0x...|128K|8M>]  # overrides image.size
 #                   [CACHE_DIR <dir>]          # default ROMFS_CACHE_DIR, else <build>/romfs-cache
 #                   [MPY_CROSS <path|target>]  # default ROMFS_MPY_CROSS; a path may carry arguments
 #                   [DEPENDS <file|target> ...]  # more inputs, e.g. a generated source
@@ -17,41 +17,93 @@
 # target's properties say where things are: ROMFS_IMAGE, ROMFS_LISTING
 # (the `romfs ls` text of the image), ROMFS_MANIFEST, ROMFS_CACHE_DIR,
 # ROMFS_ALIGN_HEADER (defines ROMFS_IMAGE_ALIGN, the alignment the image
-# needs in memory; rewritten only when that changes).
+# needs in memory; rewritten only when that changes), ROMFS_IMAGE_STAMP (a
+# header rewritten exactly when the image's bytes change) and ROMFS_PACKER
+# (the packer that builds it; a path, except for the packer this build
+# makes under a multi-config generator: read it with TARGET_GENEX_EVAL).
 #
 # Whatever consumes the image must depend on it explicitly (for example
 # DEPENDS $<TARGET_PROPERTY:<name>,ROMFS_IMAGE>): an .incbin is invisible
 # to compiler dependency files.
 #
-#   romfs_embed_image(<firmware-target> <image-target>
-#                     [SECTION <name>]             # default .romfs
-#                     [SYMBOL <prefix>]            # default: the image target's name
-#                     [MICROPYTHON_PARTITION 0|1]  # define MicroPython's partition symbols
-#                     [SIZE <bytes|128K|8M>]       # reserve this much (default: the image)
-#                     [REGION <memory region>])    # for the linker-script fragment
+#   romfs_embed_image(<image-target> [TARGET <library>] [options])
+#   romfs_embed_image(<firmware-target> <image-target> [TARGET <library>] [options])
+#       options: [SECTION <name>]             # default .romfs
+#                [SYMBOL <prefix>]            # default: the image target's name
+#                [MICROPYTHON_PARTITION 0|1]  # define MicroPython's partition symbols
+#                [SIZE <bytes|0x...|128K|8M>] # reserve this much (default: the image)
+#                [REGION <memory region>]     # for the linker-script fragment
 #
-# links the image's bytes into <firmware-target> through a generated
-# assembly file that .incbins it into section SECTION (read-only,
-# aligned to the image's largest file alignment), between the symbols
-# <prefix>_romfs_start and <prefix>_romfs_end. MICROPYTHON_PARTITION N
-# also defines _micropy_hw_romfs_partN_start (the first byte) and the
-# absolute symbol _micropy_hw_romfs_partN_size (the image size, or SIZE),
-# which MicroPython's ports read; a PIE program cannot reach an absolute
-# symbol PC-relatively, so build host programs that use it without PIE or
-# with -fPIC. The header <romfs/<prefix>.h> on the target's include path
-# declares the symbols and never changes with the image's contents. For
-# firmware with its own linker script, INCLUDE romfs_<prefix>.ld inside
-# SECTIONS: it places the section in REGION with KEEP, so --gc-sections
-# cannot drop it and an image too big for the region fails the link. The
-# firmware relinks when the image's bytes change, and only then.
+# The first form makes the INTERFACE library <library> (default
+# <image-target>_embedded) that carries the image into whatever links it:
+# a generated assembly file, compiled in each consumer with its own flags,
+# that .incbins the image into section SECTION (read-only, aligned to the
+# image's largest file alignment) between the symbols <prefix>_romfs_start
+# and <prefix>_romfs_end; the include directory of <romfs/<prefix>.h>,
+# which declares them and never changes with the image's contents; the
+# directory of the linker-script fragment romfs_<prefix>.ld; and the
+# dependencies that rebuild the firmware when, and only when, the image's
+# bytes change. The second form makes the same library if it is not there
+# yet and links it into <firmware-target>; one library may be linked into
+# any number of firmware targets, and asking for an existing library with
+# other options is an error (give the other embedding its own TARGET).
+# The image target may be defined before or after either call.
+#
+# MICROPYTHON_PARTITION N also defines _micropy_hw_romfs_partN_start (the
+# first byte) and the absolute symbol _micropy_hw_romfs_partN_size (the
+# image size, or SIZE), which MicroPython's ports read; the header declares
+# them as the ports do (extern uint8_t), so a port's own declarations stay
+# valid beside it. A PIE program cannot reach an absolute symbol
+# PC-relatively, so build host programs that use it without PIE or with
+# -fPIC. A linker script's definition of either symbol would silently win
+# over the image's, so the link checks that they are the image's and fails
+# naming the symbol, the generated assembly file and the firmware's -T
+# scripts. For firmware with its own linker script, INCLUDE
+# romfs_<prefix>.ld inside SECTIONS: it places the section in REGION with
+# KEEP, so --gc-sections cannot drop it and an image too big for the region
+# fails the link. The library's properties: ROMFS_IMAGE_TARGET,
+# ROMFS_EMBED_SOURCE, ROMFS_EMBED_HEADER, ROMFS_LINKER_FRAGMENT.
+#
+# Sizes are read as the packer reads them: decimal digits, 0x and hex
+# digits, or decimal digits with K or M (1024-based), from 1 to 4096M.
 #
 # The packer always runs on the build host. It is, in this order:
 # ROMFS_EXECUTABLE if set; the `romfs` target of this build (romfs added
-# with add_subdirectory() or FetchContent, not cross-compiling); the
-# installed one (find_package(Romfs)); `romfs` on PATH; else, when
-# cross-compiling from romfs's sources, one built for the host with
-# ExternalProject and ROMFS_HOST_C_COMPILER (default: the host's cc),
-# never with the target toolchain.
+# with add_subdirectory() or FetchContent, not cross-compiling; it is
+# <romfs's binary dir>/tool/romfs); the installed one (find_package(Romfs));
+# `romfs` on PATH; else, when cross-compiling from romfs's sources, one
+# built for the host with ExternalProject and ROMFS_HOST_C_COMPILER
+# (default: the host's cc), never with the target toolchain, in
+# ${CMAKE_BINARY_DIR}/_romfs_host/tool/romfs, rebuilt when romfs's sources
+# change and left alone otherwise.
+
+# The packing rule runs this file as a script after the packer, to keep
+# ROMFS_IMAGE_STAMP: rewritten when the image's bytes changed and only
+# then, so that what #includes it (the embedding assembly) is rebuilt
+# exactly when an .incbin would read new bytes. Hashing is skipped when
+# the image is older than its stamp, which is every run that left it alone.
+# ROMFS_MAKE_DEPENDS, for Makefile generators before CMake 4.0, is the file
+# into which they gather the packer's depfile: they append each new depfile
+# to what is there, so a removed asset stayed a dependency, with an empty
+# rule that make always runs, and the packer ran on every build after.
+# Removing it makes the next build gather the new depfile alone.
+if(CMAKE_SCRIPT_MODE_FILE AND DEFINED ROMFS_STAMP)
+    if(ROMFS_MAKE_DEPENDS)
+        file(REMOVE "${ROMFS_MAKE_DEPENDS}")
+    endif()
+    if(NOT EXISTS "${ROMFS_STAMP}" OR "${ROMFS_STAMP_IMAGE}" IS_NEWER_THAN "${ROMFS_STAMP}")
+        file(MD5 "${ROMFS_STAMP_IMAGE}" hash)
+        set(text "/* The image's MD5: ${hash} */\n")
+        set(old "")
+        if(EXISTS "${ROMFS_STAMP}")
+            file(READ "${ROMFS_STAMP}" old)
+        endif()
+        if(NOT old STREQUAL text)
+            file(WRITE "${ROMFS_STAMP}" "${text}")
+        endif()
+    endif()
+    return()
+endif()
 
 include_guard(GLOBAL)
 
@@ -60,7 +112,77 @@ set(ROMFS_CACHE_DIR "" CACHE PATH "Cache directory for romfs images (shareable b
 set(ROMFS_MPY_CROSS "" CACHE STRING
     "mpy-cross for .py files: a path (with arguments, if any) or a target of this build")
 
+# A size in bytes, by the grammar of tool/util/number.c, so that a SIZE
+# means the same here as to the packer: decimal digits; 0x or 0X and hex
+# digits; or decimal digits and one of K k M m (1024-based); from 1 to
+# 4294967296. Sets <out_bytes>, or <out_error> to what is wrong in the
+# packer's words. math() is signed 64-bit, so digit strings are measured
+# (leading zeros aside) before they reach it.
+function(_romfs_size text out_bytes out_error)
+    set(form "must be a byte count such as 131072, 0x20000, 128K or 8M")
+    set(too_large "is too large (the most is 4096M)")
+    set(shift 0)
+    if(text MATCHES "^0[xX]([0-9a-fA-F]+)$")
+        set(digits "${CMAKE_MATCH_1}")
+        set(prefix "0x")
+        set(max_digits 9)                # 0x100000000
+    elseif(text MATCHES "^([0-9]+)([KkMm]?)$")
+        set(digits "${CMAKE_MATCH_1}")
+        set(suffix "${CMAKE_MATCH_2}")
+        set(prefix "")
+        set(max_digits 10)               # 4294967296
+        if(suffix STREQUAL "K" OR suffix STREQUAL "k")
+            set(shift 10)
+        elseif(suffix STREQUAL "M" OR suffix STREQUAL "m")
+            set(shift 20)
+        endif()
+    else()
+        set(${out_bytes} "" PARENT_SCOPE)
+        set(${out_error} "${form}" PARENT_SCOPE)
+        return()
+    endif()
+    # Without leading zeros, math() reads no octal and no string is longer
+    # than its digits' worth.
+    string(REGEX REPLACE "^0+" "" digits "${digits}")
+    string(LENGTH "${digits}" length)
+    set(bytes "")
+    set(error "")
+    if(length GREATER max_digits)
+        set(error "${too_large}")
+    elseif(length EQUAL 0)
+        set(error "must be more than 0")
+    else()
+        math(EXPR value "${prefix}${digits}")
+        math(EXPR most "4294967296 >> ${shift}")
+        if(value GREATER most)
+            set(error "${too_large}")
+        else()
+            math(EXPR bytes "${value} << ${shift}")
+        endif()
+    endif()
+    set(${out_bytes} "${bytes}" PARENT_SCOPE)
+    set(${out_error} "${error}" PARENT_SCOPE)
+endfunction()
+
+# The SIZE option of <where> (<given>: whether the keyword was there at
+# all) in bytes in <out_bytes>, empty when it was not given; a fatal error
+# naming the call when it is not a size, an empty or missing value included.
+function(_romfs_size_option where given text out_bytes)
+    set(bytes "")
+    if(given)
+        _romfs_size("${text}" bytes error)
+        if(error)
+            message(FATAL_ERROR "${where}: SIZE ${error}, not '${text}'")
+        endif()
+    endif()
+    set(${out_bytes} "${bytes}" PARENT_SCOPE)
+endfunction()
+
 # The host packer built from source with ExternalProject, for cross builds.
+# Its build step reruns when a file it is built from changes, and only
+# then, so that a no-op build runs nothing; an added or removed file
+# changes its directory's mtime, which reconfigures this project and
+# re-lists them.
 function(_romfs_host_packer out_exe)
     get_filename_component(source "${CMAKE_CURRENT_FUNCTION_LIST_DIR}/.." ABSOLUTE)
     set(binary "${CMAKE_BINARY_DIR}/_romfs_host")
@@ -72,9 +194,19 @@ function(_romfs_host_packer out_exe)
             message(FATAL_ERROR "romfs: cross-compiling, and no host C compiler found to build "
                 "the packer; set ROMFS_HOST_C_COMPILER, or ROMFS_EXECUTABLE to a prebuilt romfs")
         endif()
+        file(GLOB_RECURSE inputs LIST_DIRECTORIES true
+            "${source}/tool/*" "${source}/runtime/*" "${source}/cmake/*")
+        set(files "${source}/CMakeLists.txt")
+        set(dirs "${source}/tool" "${source}/runtime" "${source}/cmake")
+        foreach(path IN LISTS inputs)
+            if(IS_DIRECTORY "${path}")
+                list(APPEND dirs "${path}")
+            else()
+                list(APPEND files "${path}")
+            endif()
+        endforeach()
+        set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${dirs})
         include(ExternalProject)
-        # BUILD_ALWAYS: the sub-build is Ninja's or make's own no-op check; the
-        # packer binary it leaves alone keeps its mtime, so images stay put.
         ExternalProject_Add(_romfs_host
             SOURCE_DIR "${source}"
             BINARY_DIR "${binary}"
@@ -83,33 +215,46 @@ function(_romfs_host_packer out_exe)
                 -DCMAKE_TOOLCHAIN_FILE=
                 -DCMAKE_C_COMPILER=${ROMFS_HOST_C_COMPILER}
                 -DROMFS_BUILD_TESTS=OFF
-            BUILD_ALWAYS ON
+                -DROMFS_INSTALL=OFF
             BUILD_BYPRODUCTS "${exe}"
             INSTALL_COMMAND "")
+        ExternalProject_Add_StepDependencies(_romfs_host build ${files})
     endif()
     set(${out_exe} "${exe}" PARENT_SCOPE)
 endfunction()
 
-# The packer to run (`exe`) and what the custom command must depend on
-# so that a rebuilt packer rebuilds the images (`deps`).
-function(_romfs_packer out_exe out_deps)
+# The packer to run (`exe`, perhaps a generator expression), what the
+# custom command must depend on so that a rebuilt packer rebuilds the
+# images (`deps`), and its path for ROMFS_PACKER (`path`: a plain path,
+# except for this build's own packer under a multi-config generator).
+function(_romfs_packer out_exe out_deps out_path)
     if(ROMFS_EXECUTABLE)
         set(exe "${ROMFS_EXECUTABLE}")
         set(deps "${ROMFS_EXECUTABLE}")
+        set(path "${ROMFS_EXECUTABLE}")
     elseif(TARGET romfs)
         set(exe "$<TARGET_FILE:romfs>")
         set(deps romfs)
+        set(path "${exe}")
+        get_property(multi_config GLOBAL PROPERTY GENERATOR_IS_MULTI_CONFIG)
+        get_target_property(dir romfs RUNTIME_OUTPUT_DIRECTORY)
+        if(dir AND NOT multi_config AND NOT dir MATCHES "\\$<")
+            set(path "${dir}/romfs${CMAKE_EXECUTABLE_SUFFIX}")
+        endif()
     elseif(TARGET Romfs::romfs)
         set(exe "$<TARGET_FILE:Romfs::romfs>")
         set(deps "$<TARGET_FILE:Romfs::romfs>")
+        get_target_property(path Romfs::romfs LOCATION)
     else()
         find_program(_ROMFS_ON_PATH romfs NO_CMAKE_FIND_ROOT_PATH)
         if(_ROMFS_ON_PATH)
             set(exe "${_ROMFS_ON_PATH}")
             set(deps "${_ROMFS_ON_PATH}")
+            set(path "${_ROMFS_ON_PATH}")
         elseif(CMAKE_CROSSCOMPILING AND EXISTS "${CMAKE_CURRENT_FUNCTION_LIST_DIR}/../tool/cli/main.c")
             _romfs_host_packer(exe)
             set(deps _romfs_host "${exe}")
+            set(path "${exe}")
         else()
             message(FATAL_ERROR "romfs: no romfs packer: set ROMFS_EXECUTABLE, put romfs on "
                 "PATH, or add romfs's sources with add_subdirectory() or FetchContent")
@@ -117,17 +262,24 @@ function(_romfs_packer out_exe out_deps)
     endif()
     set(${out_exe} "${exe}" PARENT_SCOPE)
     set(${out_deps} "${deps}" PARENT_SCOPE)
+    set(${out_path} "${path}" PARENT_SCOPE)
 endfunction()
 
 function(romfs_add_image name)
     cmake_parse_arguments(PARSE_ARGV 1 arg "ALL" "MANIFEST;OUTPUT;SIZE;CACHE_DIR;MPY_CROSS"
         "DEFINES;DEPENDS")
+    set(where "romfs_add_image(${name})")
     if(arg_UNPARSED_ARGUMENTS)
-        message(FATAL_ERROR "romfs_add_image(${name}): unknown arguments ${arg_UNPARSED_ARGUMENTS}")
+        message(FATAL_ERROR "${where}: unknown arguments ${arg_UNPARSED_ARGUMENTS}")
     endif()
     if(NOT arg_MANIFEST)
-        message(FATAL_ERROR "romfs_add_image(${name}): MANIFEST <file.yaml> is required")
+        message(FATAL_ERROR "${where}: MANIFEST <file.yaml> is required")
     endif()
+    set(size_given OFF)
+    if("SIZE" IN_LIST ARGN)
+        set(size_given ON)
+    endif()
+    _romfs_size_option("${where}" ${size_given} "${arg_SIZE}" size_bytes)
     get_filename_component(manifest "${arg_MANIFEST}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
     if(NOT arg_OUTPUT)
         set(arg_OUTPUT "${name}.romfs")
@@ -138,6 +290,7 @@ function(romfs_add_image name)
     set(depfile "${output}.d")
     set(listing "${output}.txt")
     set(align_header "${output}.align.h")
+    set(stamp "${output}.stamp.h")
     if(arg_CACHE_DIR)
         get_filename_component(cache_dir "${arg_CACHE_DIR}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_BINARY_DIR}")
     elseif(ROMFS_CACHE_DIR)
@@ -152,8 +305,8 @@ function(romfs_add_image name)
     foreach(def IN LISTS arg_DEFINES)
         list(APPEND args -D "${def}")
     endforeach()
-    if(arg_SIZE)
-        list(APPEND args --size "${arg_SIZE}")
+    if(size_bytes)
+        list(APPEND args --size "${size_bytes}")
     endif()
     # The compiler, for manifests without image.mpy_cross. A target of this
     # build (a port's own mpy-cross) is built first, and a rebuilt one
@@ -176,11 +329,18 @@ function(romfs_add_image name)
     set(args_file "${output}.args")
     file(CONFIGURE OUTPUT "${args_file}" CONTENT "@args_text@\n" @ONLY)
 
-    _romfs_packer(packer packer_deps)
+    set(make_depends "")
+    if(CMAKE_GENERATOR MATCHES "Makefiles" AND CMAKE_VERSION VERSION_LESS 4.0)
+        set(make_depends "${CMAKE_CURRENT_BINARY_DIR}/CMakeFiles/${name}.dir/compiler_depend.internal")
+    endif()
+
+    _romfs_packer(packer packer_deps packer_path)
     add_custom_command(
         OUTPUT "${output}"
-        BYPRODUCTS "${listing}" "${align_header}"
+        BYPRODUCTS "${listing}" "${align_header}" "${stamp}"
         COMMAND ${packer} ${args}
+        COMMAND "${CMAKE_COMMAND}" "-DROMFS_STAMP=${stamp}" "-DROMFS_STAMP_IMAGE=${output}"
+                "-DROMFS_MAKE_DEPENDS=${make_depends}" -P "${CMAKE_CURRENT_FUNCTION_LIST_FILE}"
         DEPENDS "${manifest}" "${args_file}" ${packer_deps} ${mpy_deps} ${arg_DEPENDS}
         DEPFILE "${depfile}"
         COMMENT "Packing ROMFS image ${name}"
@@ -194,83 +354,46 @@ function(romfs_add_image name)
         ROMFS_IMAGE "${output}"
         ROMFS_LISTING "${listing}"
         ROMFS_ALIGN_HEADER "${align_header}"
+        ROMFS_IMAGE_STAMP "${stamp}"
         ROMFS_MANIFEST "${manifest}"
-        ROMFS_CACHE_DIR "${cache_dir}")
+        ROMFS_CACHE_DIR "${cache_dir}"
+        ROMFS_PACKER "${packer_path}")
 endfunction()
 
-# A size as the manifest writes it (131072, 0x20000, 128K, 8M) in bytes.
-function(_romfs_parse_size text out_var)
-    if(text MATCHES "^(0[xX][0-9a-fA-F]+|[0-9]+)([KkMmGg]?)$")
-        set(unit 1)
-        if(CMAKE_MATCH_2 MATCHES "[Kk]")
-            set(unit 1024)
-        elseif(CMAKE_MATCH_2 MATCHES "[Mm]")
-            set(unit 1048576)
-        elseif(CMAKE_MATCH_2 MATCHES "[Gg]")
-            set(unit 1073741824)
-        endif()
-        math(EXPR bytes "${CMAKE_MATCH_1} * ${unit}")
-        set(${out_var} "${bytes}" PARENT_SCOPE)
-    else()
-        message(FATAL_ERROR "romfs: '${text}' is not a size such as 131072, 0x20000, 128K or 8M")
-    endif()
-endfunction()
-
-function(romfs_embed_image firmware image)
-    cmake_parse_arguments(PARSE_ARGV 2 arg "" "SECTION;SYMBOL;MICROPYTHON_PARTITION;SIZE;REGION" "")
-    set(where "romfs_embed_image(${firmware} ${image})")
-    if(arg_UNPARSED_ARGUMENTS)
-        message(FATAL_ERROR "${where}: unknown arguments ${arg_UNPARSED_ARGUMENTS}")
-    endif()
-    if(NOT TARGET "${firmware}")
-        message(FATAL_ERROR "${where}: no target named ${firmware}")
-    endif()
-    if(NOT TARGET "${image}")
-        message(FATAL_ERROR "${where}: no target named ${image}")
-    endif()
-    get_target_property(image_file ${image} ROMFS_IMAGE)
-    get_target_property(align_header ${image} ROMFS_ALIGN_HEADER)
-    if(NOT image_file)
-        message(FATAL_ERROR "${where}: ${image} was not made by romfs_add_image()")
-    endif()
-    get_property(languages GLOBAL PROPERTY ENABLED_LANGUAGES)
-    if(NOT "ASM" IN_LIST languages)
-        message(FATAL_ERROR "${where}: the image is linked in through an assembly file; "
-            "enable the ASM language first, for example project(<name> C ASM)")
-    endif()
-    set(section "${arg_SECTION}")
-    if(NOT section)
-        set(section ".romfs")
-    endif()
-    set(symbol "${arg_SYMBOL}")
-    if(NOT symbol)
-        set(symbol "${image}")
-    endif()
-    if(NOT symbol MATCHES "^[A-Za-z_][A-Za-z0-9_]*$")
-        message(FATAL_ERROR "${where}: SYMBOL '${symbol}' is not a C identifier")
-    endif()
-    if(NOT section MATCHES "^[.A-Za-z_][.A-Za-z0-9_]*$")
-        message(FATAL_ERROR "${where}: SECTION '${section}' is not a section name")
-    endif()
-    set(part "${arg_MICROPYTHON_PARTITION}")
-    if(NOT part STREQUAL "" AND NOT part MATCHES "^[01]$")
-        message(FATAL_ERROR "${where}: MICROPYTHON_PARTITION must be 0 or 1, not '${part}'")
-    endif()
-
-    # The assembly: the image between its two symbols, then, with SIZE, the
-    # rest of the partition as erased flash; the assembler refuses an image
-    # larger than SIZE.
+# The generated files of an embedding library, written at configure time
+# (the assembly, the header, the fragment) or at generate time (what
+# depends on the image target, which may be defined later).
+function(_romfs_embed_files lib image dir section symbol part size_bytes size_text region)
     set(start "${symbol}_romfs_start")
     set(end "${symbol}_romfs_end")
     set(length "(${end} - ${start})")
+    set(asm "${dir}/${symbol}_romfs.S")
+    set(inputs "${dir}/${symbol}_romfs_inputs.h")
+    set(header "${dir}/include/romfs/${symbol}.h")
+    set(fragment "${dir}/romfs_${symbol}.ld")
+    set(image_macro "ROMFS_EMBED_${symbol}_IMAGE")
+
+    # The image and its side files by path, known once the image target is.
+    # Including the stamp makes the image's bytes a dependency of the object
+    # that .incbins them, in every consumer, through the compiler's own
+    # dependency file.
+    string(CONCAT inputs_text
+        "/* Generated by romfs_embed_image(): the files of the ROMFS image ${image}. */\n"
+        "#include \"$<TARGET_PROPERTY:${image},ROMFS_ALIGN_HEADER>\"\n"
+        "#include \"$<TARGET_PROPERTY:${image},ROMFS_IMAGE_STAMP>\"\n"
+        "#define ${image_macro} \"$<TARGET_PROPERTY:${image},ROMFS_IMAGE>\"\n")
+    file(GENERATE OUTPUT "${inputs}" CONTENT "${inputs_text}")
+
+    # The image between its two symbols, then, with SIZE, the rest of the
+    # partition as erased flash; the assembler refuses an image larger than
+    # SIZE.
     set(reserve "")
     set(size_value "${length}")
-    if(arg_SIZE)
-        _romfs_parse_size("${arg_SIZE}" size_bytes)
+    if(size_bytes)
         set(size_value "${size_bytes}")
         string(APPEND reserve
             "    .if ${length} > ${size_bytes}\n"
-            "    .error \"romfs: the image ${image} is larger than SIZE ${arg_SIZE}\"\n"
+            "    .error \"romfs: the image ${image} is larger than SIZE ${size_text}\"\n"
             "    .endif\n"
             "    .space ${size_bytes} - ${length}, 0xff\n")
     endif()
@@ -282,19 +405,18 @@ function(romfs_embed_image firmware image)
         set(mp_labels "    .globl ${mp}_start\n${mp}_start:\n")
         set(mp_sizes "    .globl ${mp}_size\n    .set ${mp}_size, ${size_value}\n")
         string(CONCAT mp_decls
-            "/* MicroPython's ROMFS partition ${part}: its first byte, and an absolute\n"
-            " * symbol whose address is its size (build PIE host programs with -fPIC). */\n"
-            "extern const uint8_t ${mp}_start[];\n"
-            "extern const uint8_t ${mp}_size[];\n\n")
+            "/* MicroPython's ROMFS partition ${part}, declared as its ports declare it\n"
+            " * (qemu, samd, mimxrt and renesas-ra say uint8_t, stm32 unsigned char:\n"
+            " * the same type), so that a port's declarations may stand beside these.\n"
+            " * The partition starts at &${mp}_start; the address of the\n"
+            " * absolute symbol ${mp}_size is its size (build PIE host\n"
+            " * programs with -fPIC). */\n"
+            "extern uint8_t ${mp}_start;\n"
+            "extern uint8_t ${mp}_size;\n\n")
     endif()
-
-    set(dir "${CMAKE_CURRENT_BINARY_DIR}/romfs_embed/${symbol}")
-    set(asm "${dir}/${symbol}_romfs.S")
-    set(header "${dir}/include/romfs/${symbol}.h")
-    set(fragment "${dir}/romfs_${symbol}.ld")
     string(CONCAT asm_text
         "/* Generated by romfs_embed_image(): the ROMFS image ${image} in ${section}. */\n"
-        "#include \"${align_header}\"\n\n"
+        "#include \"${symbol}_romfs_inputs.h\"\n\n"
         "    .section ${section},\"a\",%progbits\n"
         "    .balign ROMFS_IMAGE_ALIGN\n"
         "    .globl ${start}\n"
@@ -302,7 +424,7 @@ function(romfs_embed_image firmware image)
         "    .type ${start}, %object\n"
         "${start}:\n"
         "${mp_labels}"
-        "    .incbin \"${image_file}\"\n"
+        "    .incbin ${image_macro}\n"
         "${end}:\n"
         "    .size ${start}, ${length}\n"
         "${reserve}"
@@ -325,30 +447,232 @@ function(romfs_embed_image firmware image)
         "    return (size_t)(${end} - ${start});\n}\n\n"
         "${mp_decls}"
         "#ifdef __cplusplus\n}\n#endif\n\n#endif\n")
-    set(region "")
-    if(arg_REGION)
-        set(region " > ${arg_REGION}")
+    set(region_text "")
+    if(region)
+        set(region_text " > ${region}")
     endif()
     string(CONCAT fragment_text
         "/* Generated by romfs_embed_image(): the ROMFS image ${image}. INCLUDE this\n"
         " * inside SECTIONS { }. The section keeps the alignment its contents ask\n"
         " * for (the image's largest file alignment); KEEP stops --gc-sections from\n"
         " * dropping it, and a region too small for it fails the link. */\n"
-        "${section} :\n{\n    KEEP(*(${section}))\n}${region}\n")
+        "${section} :\n{\n    KEEP(*(${section}))\n}${region_text}\n")
     foreach(kind asm header fragment)
         file(CONFIGURE OUTPUT "${${kind}}" CONTENT "@${kind}_text@" @ONLY)
     endforeach()
 
-    target_sources(${firmware} PRIVATE "${asm}")
-    # An .incbin is invisible to compiler dependency files: say it here.
-    set_source_files_properties("${asm}" TARGET_DIRECTORY ${firmware}
-        PROPERTIES OBJECT_DEPENDS "${image_file};${align_header}")
-    add_dependencies(${firmware} ${image})
-    target_include_directories(${firmware} PRIVATE "${dir}/include")
-    target_link_directories(${firmware} PRIVATE "${dir}")
-    set_property(TARGET ${firmware} APPEND PROPERTY LINK_DEPENDS "${fragment}")
-    set_target_properties(${image} PROPERTIES
+    target_sources(${lib} INTERFACE "${asm}")
+    target_include_directories(${lib} INTERFACE "${dir}/include")
+    target_link_directories(${lib} INTERFACE "${dir}")
+    set_property(TARGET ${lib} APPEND PROPERTY INTERFACE_LINK_DEPENDS "${fragment}")
+    add_dependencies(${lib} ${image})
+    set_target_properties(${lib} PROPERTIES
+        ROMFS_IMAGE_TARGET "${image}"
         ROMFS_EMBED_SOURCE "${asm}"
         ROMFS_EMBED_HEADER "${header}"
         ROMFS_LINKER_FRAGMENT "${fragment}")
+
+    # A linker script's assignment to a symbol overrides an object file's
+    # definition without a word (GNU ld and lld alike), so a
+    # firmware script that defines the partition symbols would hide the
+    # image's. An implicit linker script (a link input, not -T) ASSERTs that
+    # they are the image's; _romfs_embed_finish writes one per consumer,
+    # naming its -T scripts, and a generic one for consumers it cannot see.
+    if(NOT part STREQUAL "")
+        set(check_dir "${dir}/check")
+        set(checks "")
+        foreach(what start size)
+            if(what STREQUAL "start")
+                set(want "${start}")
+            else()
+                set(want "${size_value}")
+            endif()
+            list(APPEND checks "${mp}_${what}" "${want}")
+        endforeach()
+        set(consumer_check "$<TARGET_PROPERTY:_ROMFS_CHECK_${lib}>")
+        set(check "$<IF:$<BOOL:${consumer_check}>,${consumer_check},${check_dir}/generic.ld>")
+        set_property(TARGET ${lib} APPEND PROPERTY INTERFACE_LINK_OPTIONS "${check}")
+        set_property(TARGET ${lib} APPEND PROPERTY INTERFACE_LINK_DEPENDS "${check}")
+        set_target_properties(${lib} PROPERTIES
+            _ROMFS_CHECKS "${checks}"
+            _ROMFS_CHECK_DIR "${check_dir}")
+    endif()
+endfunction()
+
+function(romfs_embed_image first)
+    set(keywords SECTION SYMBOL MICROPYTHON_PARTITION SIZE REGION TARGET)
+    if(ARGC GREATER 1 AND NOT ARGV1 IN_LIST keywords)
+        set(firmware "${first}")
+        set(image "${ARGV1}")
+        set(where "romfs_embed_image(${firmware} ${image})")
+        cmake_parse_arguments(PARSE_ARGV 2 arg "" "${keywords}" "")
+        list(SUBLIST ARGN 1 -1 options)
+    else()
+        set(firmware "")
+        set(image "${first}")
+        set(where "romfs_embed_image(${image})")
+        cmake_parse_arguments(PARSE_ARGV 1 arg "" "${keywords}" "")
+        set(options "${ARGN}")
+    endif()
+    if(arg_UNPARSED_ARGUMENTS)
+        message(FATAL_ERROR "${where}: unknown arguments ${arg_UNPARSED_ARGUMENTS}")
+    endif()
+    if(firmware AND NOT TARGET "${firmware}")
+        message(FATAL_ERROR "${where}: no target named ${firmware}")
+    endif()
+    if(TARGET "${image}")
+        get_target_property(image_file ${image} ROMFS_IMAGE)
+        if(NOT image_file)
+            message(FATAL_ERROR "${where}: ${image} was not made by romfs_add_image()")
+        endif()
+    endif()
+    set(section "${arg_SECTION}")
+    if(NOT section)
+        set(section ".romfs")
+    endif()
+    set(symbol "${arg_SYMBOL}")
+    if(NOT symbol)
+        set(symbol "${image}")
+    endif()
+    if(NOT symbol MATCHES "^[A-Za-z_][A-Za-z0-9_]*$")
+        message(FATAL_ERROR "${where}: SYMBOL '${symbol}' is not a C identifier"
+            " (it defaults to the image target's name; give SYMBOL <prefix>)")
+    endif()
+    if(NOT section MATCHES "^[.A-Za-z_][.A-Za-z0-9_]*$")
+        message(FATAL_ERROR "${where}: SECTION '${section}' is not a section name")
+    endif()
+    set(part "${arg_MICROPYTHON_PARTITION}")
+    if(NOT part STREQUAL "" AND NOT part MATCHES "^[01]$")
+        message(FATAL_ERROR "${where}: MICROPYTHON_PARTITION must be 0 or 1, not '${part}'")
+    endif()
+    set(size_given OFF)
+    if("SIZE" IN_LIST options)
+        set(size_given ON)
+    endif()
+    _romfs_size_option("${where}" ${size_given} "${arg_SIZE}" size_bytes)
+    set(lib "${arg_TARGET}")
+    if(NOT lib)
+        set(lib "${image}_embedded")
+    endif()
+
+    # What the library is, in words; a second request must ask for the same.
+    set(wanted "${image} in SECTION ${section} with SYMBOL ${symbol}")
+    if(NOT part STREQUAL "")
+        string(APPEND wanted " MICROPYTHON_PARTITION ${part}")
+    endif()
+    if(size_bytes)
+        string(APPEND wanted " SIZE ${size_bytes}")
+    endif()
+    if(arg_REGION)
+        string(APPEND wanted " REGION ${arg_REGION}")
+    endif()
+    if(TARGET "${lib}")
+        get_target_property(have ${lib} ROMFS_EMBED_OPTIONS)
+        if(NOT have)
+            message(FATAL_ERROR "${where}: a target named ${lib} exists and was not made by "
+                "romfs_embed_image(); name the library with TARGET <name>")
+        elseif(NOT have STREQUAL wanted)
+            message(FATAL_ERROR "${where}: ${lib} already embeds ${have}; this call asks for "
+                "${wanted}. Give this embedding a library of its own with TARGET <name>")
+        endif()
+    else()
+        add_library(${lib} INTERFACE)
+        set_target_properties(${lib} PROPERTIES ROMFS_EMBED_OPTIONS "${wanted}")
+        set(dir "${CMAKE_CURRENT_BINARY_DIR}/romfs_embed/${lib}")
+        _romfs_embed_files(${lib} ${image} "${dir}" "${section}" "${symbol}" "${part}"
+            "${size_bytes}" "${arg_SIZE}" "${arg_REGION}")
+        set_property(GLOBAL APPEND PROPERTY _ROMFS_EMBED_LIBRARIES ${lib})
+        get_property(scheduled GLOBAL PROPERTY _ROMFS_EMBED_FINISH_SCHEDULED)
+        if(NOT scheduled)
+            set_property(GLOBAL PROPERTY _ROMFS_EMBED_FINISH_SCHEDULED ON)
+            cmake_language(DEFER DIRECTORY "${CMAKE_SOURCE_DIR}" CALL _romfs_embed_finish)
+        endif()
+    endif()
+    if(firmware)
+        get_target_property(links ${firmware} LINK_LIBRARIES)
+        if(NOT lib IN_LIST links)
+            # As target_link_libraries(<firmware> PRIVATE <lib>) would, but
+            # whichever signature the firmware's own calls use.
+            set_property(TARGET ${firmware} APPEND PROPERTY LINK_LIBRARIES ${lib})
+        endif()
+    endif()
+endfunction()
+
+# Every buildsystem target under <dir>, recursively.
+function(_romfs_targets_under dir out_var)
+    get_property(targets DIRECTORY "${dir}" PROPERTY BUILDSYSTEM_TARGETS)
+    get_property(subdirs DIRECTORY "${dir}" PROPERTY SUBDIRECTORIES)
+    foreach(sub IN LISTS subdirs)
+        _romfs_targets_under("${sub}" more)
+        list(APPEND targets ${more})
+    endforeach()
+    set(${out_var} "${targets}" PARENT_SCOPE)
+endfunction()
+
+# At the end of the top-level directory, once every target is known: the
+# checks that had to wait for the image targets and the languages, and the
+# linker scripts that guard the partition symbols.
+function(_romfs_embed_finish)
+    get_property(libs GLOBAL PROPERTY _ROMFS_EMBED_LIBRARIES)
+    get_property(languages GLOBAL PROPERTY ENABLED_LANGUAGES)
+    _romfs_targets_under("${CMAKE_SOURCE_DIR}" targets)
+    foreach(lib IN LISTS libs)
+        get_target_property(image ${lib} ROMFS_IMAGE_TARGET)
+        if(NOT TARGET "${image}")
+            message(FATAL_ERROR "romfs_embed_image(${image}): no target named ${image}; "
+                "make it with romfs_add_image(${image} ...)")
+        endif()
+        get_target_property(image_file ${image} ROMFS_IMAGE)
+        if(NOT image_file)
+            message(FATAL_ERROR "romfs_embed_image(${image}): ${image} was not made by "
+                "romfs_add_image()")
+        endif()
+        if(NOT "ASM" IN_LIST languages)
+            message(FATAL_ERROR "romfs_embed_image(${image}): the image is linked in through an "
+                "assembly file; enable the ASM language, for example project(<name> C ASM)")
+        endif()
+        get_target_property(checks ${lib} _ROMFS_CHECKS)
+        if(checks)
+            _romfs_write_checks(${lib} "${checks}" "${targets}")
+        endif()
+    endforeach()
+endfunction()
+
+# The implicit linker scripts of <lib>: one for each target that links it
+# directly, naming that target's -T scripts, and one for any other.
+function(_romfs_write_checks lib checks targets)
+    get_target_property(asm ${lib} ROMFS_EMBED_SOURCE)
+    get_target_property(dir ${lib} _ROMFS_CHECK_DIR)
+    # -T<file>, -Wl,-T,<file>, -Wl,--script=<file>, LINKER:-T,<file>; a dot
+    # stands for the comma a generator expression cannot hold.
+    set(script_options "^(SHELL:)?(-T|-Wl.-T|-Wl.--script|LINKER:-T|LINKER:--script|--script)")
+    _romfs_check_text("${asm}" "${checks}" "the firmware's linker script" generic)
+    file(GENERATE OUTPUT "${dir}/generic.ld" CONTENT "${generic}")
+    foreach(target IN LISTS targets)
+        get_target_property(type ${target} TYPE)
+        get_target_property(links ${target} LINK_LIBRARIES)
+        if(type MATCHES "^(EXECUTABLE|SHARED_LIBRARY|MODULE_LIBRARY)$" AND lib IN_LIST links)
+            set(scripts "$<FILTER:$<TARGET_PROPERTY:${target},LINK_OPTIONS>,INCLUDE,${script_options}>")
+            _romfs_check_text("${asm}" "${checks}"
+                "a linker script of ${target}$<$<BOOL:${scripts}>: ($<JOIN:${scripts}, >)>" text)
+            file(GENERATE OUTPUT "${dir}/${target}.ld" CONTENT "${text}" TARGET ${target})
+            set_property(TARGET ${target} PROPERTY _ROMFS_CHECK_${lib} "${dir}/${target}.ld")
+        endif()
+    endforeach()
+endfunction()
+
+# The ASSERTs for <checks> (symbol;wanted value;...), blaming <script>.
+function(_romfs_check_text asm checks script out_var)
+    string(CONCAT text
+        "/* Generated by romfs_embed_image(): MicroPython's partition symbols must be the\n"
+        " * ones ${asm} defines. A linker script that assigns them\n"
+        " * overrides them silently, so this script, a link input, checks. */\n")
+    while(checks)
+        list(POP_FRONT checks symbol want)
+        string(APPEND text "ASSERT(${symbol} == ${want}, \"romfs: ${symbol} is defined by "
+            "${script}, which overrides its definition in ${asm} (romfs_embed_image "
+            "MICROPYTHON_PARTITION); remove it from the linker script (PROVIDE() is fine) or "
+            "drop MICROPYTHON_PARTITION\");\n")
+    endwhile()
+    set(${out_var} "${text}" PARENT_SCOPE)
 endfunction()

@@ -2,7 +2,9 @@
 projects from a private copy of the sources (so a test may edit assets).
 The host example lists its image; the Cortex-M firmware places the image as
 MicroPython's partition 0, checks it under QEMU, relinks exactly when the
-image's bytes change, and fails to link when its flash region is too small."""
+image's bytes change, and fails to link when its flash region is too small.
+Both take the packer under test (ROMFS_EXECUTABLE): how a build finds or
+makes its own is test_cmake_packages's and test_cmake_subproject's."""
 import os
 import re
 import shutil
@@ -11,9 +13,9 @@ import tempfile
 import unittest
 import zlib
 
-from romfs_testlib.cmake_project import Project, copy_romfs_sources, packer_runs
+from romfs_testlib.cmake_project import Project, copy_romfs_sources, newer_than, packer_runs
 from romfs_testlib.image_reader import parse
-from romfs_testlib.tool import SOURCE_DIR, TMP_ROOT
+from romfs_testlib.tool import ROMFS, SOURCE_DIR, TMP_ROOT
 
 # What examples/cortex-m/assets.yaml packs, at the same paths under
 # examples/assets as in the image; the host example packs the same tree.
@@ -76,7 +78,7 @@ class HostExample(ExampleCase):
         if reason:
             raise unittest.SkipTest(reason)
         super().setUpClass()
-        cls.project.configure()
+        cls.project.configure(f"-DROMFS_EXECUTABLE={ROMFS}")
         cls.project.build_all()
 
     def test_show_assets_lists_the_tree_and_prints_labels(self):
@@ -107,7 +109,8 @@ class CortexMExample(ExampleCase):
             raise unittest.SkipTest(reason)
         super().setUpClass()
         cls.toolchain = os.path.join(cls.src, "arm-none-eabi.cmake")
-        cls.project.configure(f"-DCMAKE_TOOLCHAIN_FILE={cls.toolchain}")
+        cls.project.configure(f"-DCMAKE_TOOLCHAIN_FILE={cls.toolchain}",
+                              f"-DROMFS_EXECUTABLE={ROMFS}")
         cls.project.build_all()
         cls.elf = os.path.join(cls.build, "firmware.elf")
         cls.image = os.path.join(cls.build, "assets.romfs")
@@ -180,22 +183,23 @@ class CortexMExample(ExampleCase):
         labels = os.path.join(self.assets, "labels.txt")
         before = os.stat(self.elf).st_mtime_ns
         os.utime(labels)
+        newer_than(self.build, labels)
         self.assertEqual(packer_runs(self.project.build_all()), 1)
         self.assertEqual(os.stat(self.elf).st_mtime_ns, before, "relinked after a touch")
         with open(labels, "a") as f:
             f.write("zebra\n")
+        newer_than(self.build, labels)
         self.project.build_all()
         self.assertNotEqual(os.stat(self.elf).st_mtime_ns, before, "not relinked after an edit")
         self.require_qemu()  # the relinking is checked; what the new firmware sees needs QEMU
         self.assert_firmware_sees_the_assets()
 
     def test_a_region_too_small_fails_the_link(self):
-        # A second build tree for the same firmware, reusing the first one's
-        # host packer as a port with many boards would.
-        packer = os.path.join(self.build, "_romfs_host", "tool", "romfs")
+        # A second build tree for the same firmware, with one prebuilt
+        # packer, as a port with many boards would.
         small = Project(self.src, os.path.join(self.tmp, "build-small"))
         small.configure(f"-DCMAKE_TOOLCHAIN_FILE={self.toolchain}",
-                        f"-DROMFS_EXECUTABLE={packer}", "-DFIRMWARE_ROMFS_SIZE=1K")
+                        f"-DROMFS_EXECUTABLE={ROMFS}", "-DFIRMWARE_ROMFS_SIZE=1K")
         with self.assertRaises(AssertionError) as ctx:
             small.build_all()
         self.assertIn("region `ROMFS' overflowed", str(ctx.exception))

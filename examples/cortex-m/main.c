@@ -7,8 +7,15 @@
 #include <string.h>
 
 #include "crc32.h"
-#include "romfs/assets.h" /* generated: _micropy_hw_romfs_part0_start and _size */
+#include "romfs/assets.h" /* generated: assets_romfs_start and the partition symbols */
 #include "romfs/reader.h"
+
+/* The partition as a MicroPython port declares it (ports/qemu, samd,
+ * mimxrt, renesas-ra; stm32 says unsigned char, the same type): the first
+ * byte, and an absolute symbol whose address is the size. The generated
+ * header's declarations agree with these. */
+extern uint8_t _micropy_hw_romfs_part0_start;
+extern uint8_t _micropy_hw_romfs_part0_size;
 
 /* What assets.yaml asks for: romfs puts every .tflite on 16 bytes and
  * everything else on image.align. Keep the two in step. */
@@ -100,8 +107,8 @@ static unsigned walk(const romfs_image *img, unsigned *files, unsigned *dirs) {
 }
 
 int main(void) {
-    const uint8_t *start = _micropy_hw_romfs_part0_start;
-    size_t size = (size_t)_micropy_hw_romfs_part0_size;
+    const uint8_t *start = &_micropy_hw_romfs_part0_start;
+    size_t size = (size_t)(uintptr_t)&_micropy_hw_romfs_part0_size;
     romfs_image img;
     romfs_status st = romfs_open(&img, start, size);
     if (st != ROMFS_OK) {

@@ -1,9 +1,15 @@
 /* Prints the tree of the ROMFS image linked into this program, and one
  * file from it, read in place: no copies, no allocation. */
+#include <stdint.h>
 #include <stdio.h>
 
 #include "romfs/assets.h"
 #include "romfs/reader.h"
+
+/* What a MicroPython port says (ports/qemu, samd, mimxrt, renesas-ra);
+ * romfs/assets.h declares them the same way, so both may stand. */
+extern uint8_t _micropy_hw_romfs_part0_start;
+extern uint8_t _micropy_hw_romfs_part0_size;
 
 /* Directories open at once: the root and 15 levels below it. What lies
  * deeper is not shown. */
@@ -40,8 +46,8 @@ int main(int argc, char **argv) {
     const char *path = argc > 1 ? argv[1] : "labels.txt";
     romfs_image img;
     /* MicroPython's port would do the same with these two symbols. */
-    size_t partition = (size_t)_micropy_hw_romfs_part0_size;
-    if (romfs_open(&img, _micropy_hw_romfs_part0_start, partition) != ROMFS_OK) {
+    size_t partition = (size_t)(uintptr_t)&_micropy_hw_romfs_part0_size;
+    if (romfs_open(&img, &_micropy_hw_romfs_part0_start, partition) != ROMFS_OK) {
         fprintf(stderr, "no ROMFS image in this program\n");
         return 1;
     }

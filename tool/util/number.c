@@ -33,10 +33,13 @@ const char *parse_size(const char *s, uint64_t *out) {
     static const char form[] = "must be a byte count such as 131072, 0x20000, 128K or 8M";
     uint64_t v;
     const char *rest;
-    if (!parse_uint(s, &v, &rest)) {
-        return s[0] >= '0' && s[0] <= '9' ? "is too large (the most is 4096M)" : form;
-    }
     bool hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+    if (!parse_uint(s, &v, &rest)) { /* no digits, or more than 64 bits of them */
+        char first = hex ? s[2] : s[0];
+        bool digit = (first >= '0' && first <= '9') ||
+                     (hex && ((first >= 'a' && first <= 'f') || (first >= 'A' && first <= 'F')));
+        return digit ? "is too large (the most is 4096M)" : form;
+    }
     unsigned shift = 0;
     if (!hex && (*rest == 'K' || *rest == 'k')) {
         shift = 10;
