@@ -184,6 +184,25 @@ romfs_status romfs_dir_next(romfs_dir *it, romfs_entry *out) {
     return next_entry(it, out, 1);
 }
 
+romfs_status romfs_dir_next_record(romfs_dir *it, romfs_record *out) {
+    if (it->pos >= it->end) {
+        return ROMFS_END;
+    }
+    const uint8_t *rec = it->pos, *p = it->pos, *next;
+    size_t kind;
+    const char *why = get_record(&p, it->end, &kind, &next);
+    if (why != NULL) {
+        return fail(it, rec, why);
+    }
+    it->pos = next;
+    out->kind = kind;
+    out->offset = (size_t)(rec - it->image->start);
+    out->length = (size_t)(next - rec);
+    out->payload = p;
+    out->payload_len = (size_t)(next - p);
+    return ROMFS_OK;
+}
+
 static romfs_status lookup(const romfs_image *img, const char *path, size_t path_len, int want_file,
                            romfs_entry *out) {
     if (path == NULL) {

@@ -22,6 +22,8 @@ enum {
     B_JOBS,
     B_SIZE,
     B_QUIET,
+    B_BASE,
+    B_ERASE_BLOCK,
     B_LISTING, /* the output kinds with an option of their own, in the registry's order */
     B_DEPFILE,
     B_ALIGN_HEADER,
@@ -49,6 +51,12 @@ const cli_option build_options[] = {
                 .value = "SIZE",
                 .help = "the capacity, overriding image.size (131072, 0x20000, 128K, 8M)"},
     [B_QUIET] = {.shortname = 'q', .longname = "quiet", .help = "no summary on stderr"},
+    [B_BASE] = {.longname = "base",
+                .value = "OLD",
+                .help = "keep every unchanged file where OLD has it (the block-keeping layout)"},
+    [B_ERASE_BLOCK] = {.longname = "erase-block",
+                       .value = "SIZE",
+                       .help = "the flash's erase block, for --base (default 4K)"},
     [B_LISTING] = {.longname = "listing",
                    .value = "FILE",
                    .help = "save the `romfs ls` listing of the image"},
@@ -101,7 +109,19 @@ int run_build(const cli_args *a) {
             goto out;
         }
     }
+    const char *erase = cli_value(a, B_ERASE_BLOCK);
+    if (erase != NULL) {
+        const char *why = parse_size(erase, &o.erase_block);
+        if (why == NULL && (o.erase_block & (o.erase_block - 1)) != 0) {
+            why = "must be a power of two";
+        }
+        if (why != NULL) {
+            diag_error("--erase-block %s, not '%s'", why, shown(erase));
+            goto out;
+        }
+    }
     diag_quiet = cli_flag(a, B_QUIET);
+    o.base = cli_value(a, B_BASE);
     o.output = cli_value(a, B_OUTPUT);
     o.cache_dir = cli_value(a, B_CACHE_DIR);
     o.outputs = requested_outputs(a, &o.n_outputs);

@@ -4,6 +4,7 @@
 
 #include "cli/commands.h"
 #include "cli/policy.h"
+#include "inspect/data_area.h"
 #include "inspect/image_check.h"
 #include "inspect/image_file.h"
 #include "util/diag.h"
@@ -34,6 +35,16 @@ int run_verify(const cli_args *a) {
             printf("%s: ok: %zu files, %zu directories, %zu bytes; alignment by the %s: every "
                    "file as aligned as it needs, the most %u\n",
                    path, r.files, r.dirs, f.img.size, p.active->rules, r.max_align);
+            data_area d;
+            if (image_data_area(&f, &d)) {
+                printf("%s: data area of %llu bytes at offset %llu: %llu used by files, %llu "
+                       "free in %llu holes (the largest %llu); wasted beyond a compact layout: "
+                       "%llu bytes (the holes, and %llu of room for the tree to grow)\n",
+                       path, (unsigned long long)(d.end - d.start), (unsigned long long)d.start,
+                       (unsigned long long)d.used, (unsigned long long)d.free,
+                       (unsigned long long)d.holes, (unsigned long long)d.largest_hole,
+                       (unsigned long long)(d.free + d.slack), (unsigned long long)d.slack);
+            }
         }
         image_file_close(&f);
     }

@@ -35,6 +35,7 @@
 
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "format/varuint.h"
 #include "util/alloc.h"
@@ -123,6 +124,7 @@ static void solve(const tree *t, bool unaligned, layout *out) {
 }
 
 void layout_compute(const tree *t, layout *out) {
+    memset(out, 0, sizeof *out);
     layout baseline = {.at = xcalloc(t->n_nodes, sizeof *baseline.at)};
     solve(t, true, &baseline);
     out->at = xcalloc(t->n_nodes, sizeof *out->at);

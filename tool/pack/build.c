@@ -17,6 +17,7 @@
 #include "format/layout.h"
 #include "pack/image_key.h"
 #include "pack/image_out.h"
+#include "pack/keep_base.h"
 #include "pack/mpy_compile.h"
 #include "pack/mpy_compiler.h"
 #include "pack/sources.h"
@@ -85,13 +86,13 @@ static int hash_sources(collection *c, const build_state *old) {
 
 /* The whole image, then standard output: a consumer of the stream never
  * sees part of an image whose build failed. */
-static int write_stdout(collection *c, const layout *lay) {
+static int write_stdout(collection *c, const layout *lay, const image_base *base) {
     FILE *tmp = tmpfile();
     if (tmp == NULL) {
         diag_error("cannot make a temporary file: %s", strerror(errno));
         return -1;
     }
-    int rc = image_out_write(fileno(tmp), "<stdout>", c, lay, NULL);
+    int rc = image_out_write(fileno(tmp), "<stdout>", c, lay, base);
     if (rc == 0 && lseek(fileno(tmp), 0, SEEK_SET) == 0) {
         static char chunk[1 << 16];
         ssize_t n;
@@ -108,15 +109,16 @@ static int write_stdout(collection *c, const layout *lay) {
 
 /* Writes the image; `st` gets the stat of the file this build put in
  * place, for the state to recognise it by. */
-static int write_image(const char *out, collection *c, const layout *lay, file_stat *st) {
+static int write_image(const char *out, collection *c, const layout *lay, const image_base *base,
+                       file_stat *st) {
     if (!strcmp(out, "-")) {
-        return write_stdout(c, lay);
+        return write_stdout(c, lay, base);
     }
     atomic_file f;
     if (atomic_open(&f, out) != 0) {
         return -1;
     }
-    if (image_out_write(f.fd, out, c, lay, NULL) != 0) {
+    if (image_out_write(f.fd, out, c, lay, base) != 0) {
         atomic_abort(&f);
         return -1;
     }
@@ -125,10 +127,17 @@ static int write_image(const char *out, collection *c, const layout *lay, file_s
 
 static void summarize(const manifest *m, const collection *c, const layout *lay, const char *out,
                       bool up_to_date) {
-    diag_info("%s: %s%zu files, %zu directories, %" PRIu64 " bytes, %" PRIu64
-              " bytes of alignment padding (largest alignment %u)",
-              shown(out), up_to_date ? "up to date: " : "", c->t.n_files, c->t.n_dirs, lay->size,
-              lay->padding, lay->max_align);
+    if (lay->keep) {
+        diag_info("%s: %s%zu files, %zu directories, %" PRIu64 " bytes, block-keeping layout "
+                  "(largest alignment %u)",
+                  shown(out), up_to_date ? "up to date: " : "", c->t.n_files, c->t.n_dirs,
+                  lay->size, lay->max_align);
+    } else {
+        diag_info("%s: %s%zu files, %zu directories, %" PRIu64 " bytes, %" PRIu64
+                  " bytes of alignment padding (largest alignment %u)",
+                  shown(out), up_to_date ? "up to date: " : "", c->t.n_files, c->t.n_dirs,
+                  lay->size, lay->padding, lay->max_align);
+    }
     if (m->has_capacity) {
         diag_info("%s: %" PRIu64 " / %" PRIu64 " bytes used (%.1f%%), %" PRIu64 " bytes free",
                   shown(out), lay->size, m->capacity,
@@ -194,6 +203,39 @@ static int write_outputs(const build_opts *o, const build_view *v) {
     return 0;
 }
 
+static const uint8_t *content_hash(const node *n) {
+    return source_of(n)->hash;
+}
+
+/* The block-keeping layout against the base, unless it would outgrow the
+ * capacity, when the canonical one (the most compact) is laid instead. */
+static int keep_or_canonical(const manifest *m, const build_opts *o, collection *c,
+                             const build_state *old, const loaded_base *base, layout *lay) {
+    if (hash_sources(c, old) != 0) {
+        return -1;
+    }
+    keep_stats st;
+    layout_keep(&c->t, &base->base, content_hash, o->erase_block ? o->erase_block : 4096, lay,
+                &st);
+    if (m->has_capacity && lay->size > m->capacity) {
+        diag_info("%s: the block-keeping layout would take %" PRIu64 " bytes, over the %" PRIu64
+                  " of the capacity; laid out canonically instead (the whole image changes)",
+                  shown(o->output), lay->size, m->capacity);
+        layout_free(lay);
+        layout_compute(&c->t, lay);
+        return 0;
+    }
+    if (st.why != NULL) {
+        diag_info("%s: laid out afresh: %s", shown(o->output), st.why);
+    }
+    diag_info("%s: against %s: %zu files kept in place, %zu rewritten in place, %zu placed "
+              "anew, %zu sharing another's bytes; data area %" PRIu64 " bytes, %" PRIu64
+              " of them free",
+              shown(o->output), shown(o->base), st.kept, st.rewritten_in_place, st.placed,
+              st.shared, lay->data_end - lay->data_start, st.free_bytes);
+    return 0;
+}
+
 int build_run(const manifest *m, const build_opts *o) {
     if (to_stdout(o) && isatty(STDOUT_FILENO)) {
         diag_error("not writing an image to a terminal: redirect stdout, or give -o FILE");
@@ -209,12 +251,20 @@ int build_run(const manifest *m, const build_opts *o) {
     mpy_compiler mpy;
     mpy_compiler_init(&mpy, m, o->mpy_cross, cache);
     layout lay = {0};
+    loaded_base base = {0};
     int status = EXIT_INPUT;
-    if (check_outputs(o, cache) != 0 || sources_collect(m, &mpy, false, &c) != 0 ||
+    if (check_outputs(o, cache) != 0 || (o->base != NULL && base_load(o->base, &base) != 0) ||
+        sources_collect(m, &mpy, false, &c) != 0 ||
         compile_python(&c, &mpy, &old, cache, o) != 0) {
         goto out;
     }
-    layout_compute(&c.t, &lay);
+    if (o->base == NULL) {
+        layout_compute(&c.t, &lay);
+    } else if (keep_or_canonical(m, o, &c, &old, &base, &lay) != 0) {
+        goto out;
+    }
+    const uint8_t *base_id = lay.keep ? base.identity : NULL;
+    image_base gaps = {base.f.bytes, base.f.len};
     if (m->has_capacity && lay.size > m->capacity) {
         diag_error_at(&m->capacity_pos,
                       "image is %" PRIu64 " bytes, %" PRIu64 " bytes over %s (%" PRIu64 " bytes)",
@@ -233,14 +283,14 @@ int build_run(const manifest *m, const build_opts *o) {
         if (hash_sources(&c, &old) != 0) {
             goto out;
         }
-        image_key(&c, &lay, self, NULL, key);
+        image_key(&c, &lay, self, base_id, key);
         up_to_date = memcmp(old.key, key, HASH_SIZE) == 0;
     }
     if (!up_to_date) {
-        if (write_image(o->output, &c, &lay, &image_st) != 0) {
+        if (write_image(o->output, &c, &lay, &gaps, &image_st) != 0) {
             goto out;
         }
-        image_key(&c, &lay, self, NULL, key); /* from the bytes as copied */
+        image_key(&c, &lay, self, base_id, key); /* from the bytes as copied */
     }
     build_view v = {o->output, &c.t, &lay, &c.deps, m->has_capacity, m->capacity};
     if (write_outputs(o, &v) != 0) {
@@ -256,6 +306,7 @@ int build_run(const manifest *m, const build_opts *o) {
     summarize(m, &c, &lay, to_stdout(o) ? "<stdout>" : o->output, up_to_date);
     status = 0;
 out:
+    base_free(&base);
     layout_free(&lay);
     mpy_compiler_free(&mpy);
     state_free(&old);

@@ -14,6 +14,8 @@ typedef struct {
     const char *cache_dir; /* NULL: .romfs-cache beside the output */
     const char *mpy_cross; /* -D ROMFS_MPY_CROSS, used without image.mpy_cross */
     unsigned jobs;         /* compiles at once; 0: one per processor */
+    const char *base;      /* the block-keeping layout against this image; NULL: canonical */
+    uint64_t erase_block;  /* for the block-keeping layout; 0: 4 KiB */
     output *outputs;       /* side files, written after the image */
     size_t n_outputs;
 } build_opts;

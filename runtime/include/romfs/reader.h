@@ -158,6 +158,22 @@ romfs_status romfs_opendir(const romfs_image *img, const romfs_entry *dir, romfs
  * returned 1 for an entry and 0 at the end.) */
 romfs_status romfs_dir_next(romfs_dir *it, romfs_entry *out);
 
+/* One record as it stands in the image, whatever its kind. */
+typedef struct {
+    size_t kind;
+    size_t offset;          /* of its first byte in the image */
+    size_t length;          /* of the whole record: kind, length and payload */
+    const uint8_t *payload; /* its payload_len bytes */
+    size_t payload_len;
+} romfs_record;
+
+/* The next record of a directory, of any kind (padding and kinds this
+ * reader does not know included), without looking inside it: for tools
+ * that account for every byte of an image. ROMFS_OK, ROMFS_END, or
+ * ROMFS_E_CORRUPT when its kind or length does not decode or it runs past
+ * its directory. Use either this or romfs_dir_next on one iterator. */
+romfs_status romfs_dir_next_record(romfs_dir *it, romfs_record *out);
+
 /* Finds `path`: '/'-separated names, with an optional leading '/'; a
  * trailing '/' after a directory's name is allowed; "" and "/" are the
  * root (a directory whose data is the whole payload). In each directory
