@@ -200,7 +200,52 @@ romfs_status romfs_dir_next_record(romfs_dir *it, romfs_record *out) {
     out->length = (size_t)(next - rec);
     out->payload = p;
     out->payload_len = (size_t)(next - p);
+    out->name = out->body = NULL;
+    out->name_len = out->body_len = 0;
+    if (kind == ROMFS_KIND_DIR || kind == ROMFS_KIND_FILE) {
+        size_t name_len;
+        if (get_uint(&p, next, &name_len) != 0 || name_len > (size_t)(next - p)) {
+            return fail(it, rec, "entry name runs past its record");
+        }
+        out->name = p;
+        out->name_len = name_len;
+        out->body = p + name_len;
+        out->body_len = (size_t)(next - out->body);
+    }
     return ROMFS_OK;
+}
+
+romfs_status romfs_open_records(const romfs_image *img, const uint8_t *body, size_t len,
+                                romfs_dir *it) {
+    const uint8_t *end = img->start + img->size;
+    if (body < img->payload || body > end || len > (size_t)(end - body)) {
+        return ROMFS_E_NOT_IMAGE;
+    }
+    it->image = img;
+    it->pos = body;
+    it->end = body + len;
+    it->fault_offset = 0;
+    it->fault = NULL;
+    return ROMFS_OK;
+}
+
+romfs_status romfs_record_entry(romfs_dir *it, const romfs_record *rec, romfs_entry *out) {
+    if (rec->kind != ROMFS_KIND_DIR && rec->kind != ROMFS_KIND_FILE) {
+        return ROMFS_E_NOT_FOUND;
+    }
+    out->name = rec->name;
+    out->name_len = rec->name_len;
+    out->record_offset = rec->offset;
+    if (rec->kind == ROMFS_KIND_DIR) {
+        out->type = ROMFS_TYPE_DIR;
+        out->data = rec->body;
+        out->size = rec->body_len;
+        out->indirect = 0;
+        return ROMFS_OK;
+    }
+    out->type = ROMFS_TYPE_FILE;
+    return get_file_data(it, it->image->start + rec->offset, rec->body, rec->body + rec->body_len,
+                         out);
 }
 
 static romfs_status lookup(const romfs_image *img, const char *path, size_t path_len, int want_file,

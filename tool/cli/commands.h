@@ -18,5 +18,7 @@ extern const cli_option ls_options[];
 int run_ls(const cli_args *a);
 extern const cli_option verify_options[];
 int run_verify(const cli_args *a);
+extern const cli_option report_options[];
+int run_report(const cli_args *a);
 
 #endif

@@ -27,6 +27,8 @@ static const cli_command commands[] = {
      extract_options, run_extract, NULL},
     {"verify", "IMAGE", 1, 1, "check structure and alignment; non-zero on any fault",
      verify_options, run_verify, NULL},
+    {"report", "IMAGE", 1, 1, "where the image's bytes go, and what changed against a base",
+     report_options, run_report, NULL},
     {0},
 };
 

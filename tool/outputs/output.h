@@ -12,6 +12,7 @@
 
 #include "format/layout.h"
 #include "format/tree.h"
+#include "inspect/image_check.h"
 #include "util/strlist.h"
 
 /* The finished build, as every output sees it. */
@@ -22,6 +23,9 @@ typedef struct {
     const strlist *deps; /* every input a build system must watch */
     bool has_capacity;
     uint64_t capacity;
+    const align_policy *policy; /* what each file of the image needs, as the build decided */
+    const char *report_base;    /* reports compare against this image; NULL: none */
+    uint64_t erase_block;       /* for deltas and reports; 0: 4 KiB */
 } build_view;
 
 typedef struct output output;

@@ -25,6 +25,22 @@ void builtin_policy_init(builtin_policy *p, int target) {
     p->base.need = builtin_need;
 }
 
+static unsigned tree_need(const align_policy *p, const char *path, size_t len, bool is_dir,
+                          bool *expected) {
+    (void)len;
+    const node *n = tree_find(((const tree_policy *)p)->t, path);
+    *expected = n != NULL && n->is_dir == is_dir;
+    return *expected && !is_dir ? n->align : 1;
+}
+
+void tree_policy_init(tree_policy *p, const tree *t) {
+    memset(p, 0, sizeof *p);
+    p->t = t;
+    p->base.rules = "build";
+    p->base.why = " (from the manifest)";
+    p->base.need = tree_need;
+}
+
 static unsigned plan_need(const align_policy *p, const char *path, size_t len, bool is_dir,
                           bool *expected) {
     (void)len;

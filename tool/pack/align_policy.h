@@ -19,6 +19,14 @@ typedef struct {
 /* `target`: TARGET_NONE, or a target's built-ins (TARGET_N6). */
 void builtin_policy_init(builtin_policy *p, int target);
 
+/* What a build just decided: each file's alignment in its tree. */
+typedef struct {
+    align_policy base;
+    const tree *t;
+} tree_policy;
+
+void tree_policy_init(tree_policy *p, const tree *t);
+
 typedef struct {
     align_policy base;
     collection plan;

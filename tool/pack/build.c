@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "format/layout.h"
+#include "pack/align_policy.h"
 #include "pack/image_key.h"
 #include "pack/image_out.h"
 #include "pack/keep_base.h"
@@ -292,7 +293,17 @@ int build_run(const manifest *m, const build_opts *o) {
         }
         image_key(&c, &lay, self, base_id, key); /* from the bytes as copied */
     }
-    build_view v = {o->output, &c.t, &lay, &c.deps, m->has_capacity, m->capacity};
+    tree_policy built;
+    tree_policy_init(&built, &c.t);
+    build_view v = {.image = o->output,
+                    .t = &c.t,
+                    .lay = &lay,
+                    .deps = &c.deps,
+                    .has_capacity = m->has_capacity,
+                    .capacity = m->capacity,
+                    .policy = &built.base,
+                    .report_base = o->report_base,
+                    .erase_block = o->erase_block};
     if (write_outputs(o, &v) != 0) {
         goto out;
     }

@@ -15,7 +15,8 @@ typedef struct {
     const char *mpy_cross; /* -D ROMFS_MPY_CROSS, used without image.mpy_cross */
     unsigned jobs;         /* compiles at once; 0: one per processor */
     const char *base;      /* the block-keeping layout against this image; NULL: canonical */
-    uint64_t erase_block;  /* for the block-keeping layout; 0: 4 KiB */
+    uint64_t erase_block;  /* for the block-keeping layout and reports; 0: 4 KiB */
+    const char *report_base; /* reports compare against this image; NULL: none */
     output *outputs;       /* side files, written after the image */
     size_t n_outputs;
 } build_opts;

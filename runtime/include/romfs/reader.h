@@ -165,14 +165,30 @@ typedef struct {
     size_t length;          /* of the whole record: kind, length and payload */
     const uint8_t *payload; /* its payload_len bytes */
     size_t payload_len;
+    /* A directory or a file: its name, and the records after the name (a
+     * directory's entries; a file's padding and data records). */
+    const uint8_t *name;
+    size_t name_len;
+    const uint8_t *body;
+    size_t body_len;
 } romfs_record;
 
 /* The next record of a directory, of any kind (padding and kinds this
- * reader does not know included), without looking inside it: for tools
- * that account for every byte of an image. ROMFS_OK, ROMFS_END, or
- * ROMFS_E_CORRUPT when its kind or length does not decode or it runs past
- * its directory. Use either this or romfs_dir_next on one iterator. */
+ * reader does not know included), for tools that account for every byte
+ * of an image. ROMFS_OK, ROMFS_END, or ROMFS_E_CORRUPT when its kind or
+ * length does not decode, it runs past its directory, or a directory's or
+ * file's name runs past it. Use either this or romfs_dir_next on one
+ * iterator. */
 romfs_status romfs_dir_next_record(romfs_dir *it, romfs_record *out);
+/* Iterates the records of a directory's or file's body (from a
+ * romfs_record): ROMFS_OK, or ROMFS_E_NOT_IMAGE when it is not inside the
+ * image. */
+romfs_status romfs_open_records(const romfs_image *img, const uint8_t *body, size_t len,
+                                romfs_dir *it);
+/* A directory or file record as an entry (a file's data resolved as
+ * romfs_dir_next resolves it): ROMFS_OK, ROMFS_E_NOT_FOUND for a record
+ * of another kind, or ROMFS_E_CORRUPT (it->fault says why). */
+romfs_status romfs_record_entry(romfs_dir *it, const romfs_record *rec, romfs_entry *out);
 
 /* Finds `path`: '/'-separated names, with an optional leading '/'; a
  * trailing '/' after a directory's name is allowed; "" and "/" are the
