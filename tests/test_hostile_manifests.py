@@ -51,7 +51,7 @@ class AliasBombs(HostileManifestCase):
 
     def test_list_bomb_under_an_unknown_top_level_key(self):
         unknown = ("romfs: error: m.yaml:{}:1: unknown key 'bomb' in the manifest "
-                   "(known keys: version, image, rules, files)")
+                   "(known keys: version, image, rules, files, budgets)")
         self.expect(f"version: 1\nfiles:\n  - src: assets\nbomb: {list_bomb()}\n",
                     unknown.format(4))
         self.expect(f"version: 1\nbomb: {list_bomb()}\nfiles:\n  - src: assets\n",
@@ -89,7 +89,7 @@ class AliasBombs(HostileManifestCase):
                     "(known keys: src, dst, exclude, align, mpy)")
         self.expect(f"version: 1\nimage: {map_bomb()}\nfiles: []\n",
                     "romfs: error: m.yaml:2:13: unknown key 'k0' in image "
-                    "(known keys: size, align, target, mpy, mpy_cross, default_excludes)")
+                    "(known keys: size, align, target, mpy, mpy_cross, default_excludes, partition, warn_at, mpy_abi, mpy_args, march)")
 
     def test_an_alias_to_itself(self):
         # A recursive node: anything that walked it would never end.

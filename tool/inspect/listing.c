@@ -2,10 +2,12 @@
 
 #include <string.h>
 
+#include "format/mpy_header.h"
 #include "inspect/image_check.h"
 #include "inspect/image_walk.h"
 #include "util/diag.h"
 #include "util/json.h"
+#include "util/path.h"
 
 void listing_begin(listing_printer *p, FILE *out, bool json, size_t widest, uint64_t image_size) {
     p->out = out;
@@ -49,9 +51,16 @@ static void print_text(listing_printer *p, const listing_row *r) {
         fprintf(p->out, " %10s %10s %6s %6s\n", "-", "-", "-", "-");
         return;
     }
-    fprintf(p->out, " %10llu %10llu %6u %6zu%s\n", (unsigned long long)r->size,
+    fprintf(p->out, " %10llu %10llu %6u %6zu%s", (unsigned long long)r->size,
             (unsigned long long)r->offset, r->need, offset_alignment((size_t)r->offset),
             r->offset % r->need ? "  MISALIGNED" : "");
+    mpy_header h;
+    if (r->head != NULL && mpy_header_parse(r->head, MPY_HEADER_LEN, &h)) {
+        char what[64];
+        mpy_header_describe(&h, what, sizeof what);
+        fprintf(p->out, "  mpy %s", what);
+    }
+    fputc('\n', p->out);
 }
 
 static void print_json(listing_printer *p, const listing_row *r) {
@@ -63,9 +72,19 @@ static void print_json(listing_printer *p, const listing_row *r) {
     }
     fprintf(p->out,
             ", \"type\": \"file\", \"size\": %llu, \"offset\": %llu, \"align\": %zu, "
-            "\"align_needed\": %u}",
+            "\"align_needed\": %u",
             (unsigned long long)r->size, (unsigned long long)r->offset,
             offset_alignment((size_t)r->offset), r->need);
+    mpy_header h;
+    if (r->head != NULL && mpy_header_parse(r->head, MPY_HEADER_LEN, &h)) {
+        const char *arch = mpy_arch_name(h.arch);
+        fprintf(p->out,
+                ", \"mpy\": {\"version\": %u, \"sub_version\": %u, \"arch\": %s%s%s, "
+                "\"small_int_bits\": %u}",
+                h.version, h.sub_version, arch ? "\"" : "", arch ? arch : "null", arch ? "\"" : "",
+                h.small_int_bits);
+    }
+    fputc('}', p->out);
 }
 
 void listing_print_row(listing_printer *p, const listing_row *r) {
@@ -106,11 +125,14 @@ int listing_print(FILE *out, const image_file *f, bool json, const align_policy 
     size_t depth;
     int rc;
     while ((rc = image_walk_next(&w, &e, &depth)) == 1) {
-        listing_row r = {w.path, w.path_len, e.type == ROMFS_TYPE_DIR, e.size, 0, 1};
+        listing_row r = {w.path, w.path_len, e.type == ROMFS_TYPE_DIR, e.size, 0, 1, NULL};
         if (!r.is_dir) {
             bool expected;
             r.offset = (uint64_t)(e.data - f->bytes);
             r.need = policy->need(policy, w.path, w.path_len, false, &expected);
+            if (e.size >= MPY_HEADER_LEN && path_has_suffix(w.path, w.path_len, ".mpy")) {
+                r.head = e.data;
+            }
         }
         listing_print_row(&p, &r);
     }

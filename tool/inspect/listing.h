@@ -18,6 +18,7 @@ typedef struct {
     bool is_dir;
     uint64_t size, offset; /* a file's data */
     unsigned need;         /* the alignment its rules ask for */
+    const uint8_t *head;   /* a .mpy file's first bytes (MPY_HEADER_LEN), or NULL */
 } listing_row;
 
 typedef struct {

@@ -46,9 +46,12 @@ typedef struct {
     size_t patterns, pattern_bytes;
 } loader;
 
-static const char *const top_keys[] = {"version", "image", "rules", "files", NULL};
-static const char *const image_keys[] = {"size",      "align", "target", "mpy", "mpy_cross",
-                                         "default_excludes", NULL};
+static const char *const top_keys[] = {"version", "image", "rules", "files", "budgets", NULL};
+static const char *const image_keys[] = {
+    "size",      "align",   "target", "mpy",       "mpy_cross", "default_excludes",
+    "partition", "warn_at", "mpy_abi", "mpy_args", "march",     NULL};
+static const char *const partition_keys[] = {"address", "size", "erase_block", NULL};
+static const char *const budget_keys[] = {"match", "max", NULL};
 static const char *const rule_keys[] = {"match", "align", "mpy", "exclude", NULL};
 static const char *const entry_keys[] = {"src", "dst", "exclude", "align", "mpy", NULL};
 
@@ -374,6 +377,123 @@ static settings unset(void) {
     return s;
 }
 
+/* A byte count as image.size takes it; `what` names the key. */
+static int get_size(loader *L, yaml_node_t *v, const char *what, uint64_t *out) {
+    const char *s;
+    if (get_plain(L, v, what, "a byte count such as 128K", &s) != 0) {
+        return -1;
+    }
+    const char *why = parse_size(s, out);
+    if (why != NULL) {
+        FAIL_AT(L, v, "%s %s, not '%s'", what, why, shown(s));
+    }
+    return 0;
+}
+
+static int load_partition(loader *L, yaml_node_t *map) {
+    partition_spec *p = &L->m->partition;
+    p->pos = pos_of(L, map);
+    if (map->type != YAML_MAPPING_NODE) {
+        FAIL_AT(L, map, "image.partition must be a mapping with address, size and erase_block, "
+                        "not %s",
+                kind_name(map));
+    }
+    for (yaml_node_pair_t *pair = map->data.mapping.pairs.start; pair < map->data.mapping.pairs.top;
+         pair++) {
+        if (check_key(L, map, pair, "image.partition", partition_keys) != 0) {
+            return -1;
+        }
+        yaml_node_t *v = node(L, pair->value);
+        if (key_is(L, pair, "address")) {
+            const char *s, *rest;
+            if (get_plain(L, v, "image.partition.address", "an address such as 0x08100000", &s) !=
+                0) {
+                return -1;
+            }
+            if (!parse_uint(s, &p->address, &rest) || *rest != '\0' || p->address > UINT32_MAX) {
+                FAIL_AT(L, v, "image.partition.address must be an address such as 0x08100000 "
+                              "(32 bits), not '%s'",
+                        shown(s));
+            }
+            p->has_address = true;
+        } else if (key_is(L, pair, "size")) {
+            if (get_size(L, v, "image.partition.size", &p->size) != 0) {
+                return -1;
+            }
+            p->has_size = true;
+        } else if (get_size(L, v, "image.partition.erase_block", &p->erase_block) != 0) {
+            return -1;
+        } else if ((p->erase_block & (p->erase_block - 1)) != 0) {
+            FAIL_AT(L, v, "image.partition.erase_block must be a power of two, not %llu",
+                    (unsigned long long)p->erase_block);
+        }
+    }
+    return 0;
+}
+
+/* "90%": a share of the capacity, more than 0 and at most 100. */
+static int get_share(loader *L, yaml_node_t *v, const char *what, double *out) {
+    const char *s;
+    if (get_plain(L, v, what, "a share such as 90%", &s) != 0) {
+        return -1;
+    }
+    char *end;
+    double d = strtod(s, &end);
+    if (end == s || strcmp(end, "%") != 0 || !(d > 0 && d <= 100)) {
+        FAIL_AT(L, v, "%s must be a share of the capacity such as 90%%, not '%s'", what,
+                shown(s));
+    }
+    *out = d / 100;
+    return 0;
+}
+
+static int load_budgets(loader *L, yaml_node_t *seq) {
+    manifest *m = L->m;
+    if (is_null(seq)) {
+        return 0;
+    }
+    if (seq->type != YAML_SEQUENCE_NODE) {
+        FAIL_AT(L, seq, "budgets must be a list of {match, max}, not %s", kind_name(seq));
+    }
+    size_t n = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
+    m->budgets = xcalloc(n, sizeof *m->budgets);
+    for (yaml_node_item_t *it = seq->data.sequence.items.start; it < seq->data.sequence.items.top;
+         it++) {
+        yaml_node_t *map = node(L, *it);
+        if (visit(L, map) != 0) {
+            return -1;
+        }
+        if (map->type != YAML_MAPPING_NODE) {
+            FAIL_AT(L, map, "each budget must be a mapping with 'match' and 'max', not %s",
+                    kind_name(map));
+        }
+        budget *b = &m->budgets[m->n_budgets++];
+        b->pos = pos_of(L, map);
+        bool has_max = false;
+        for (yaml_node_pair_t *pair = map->data.mapping.pairs.start;
+             pair < map->data.mapping.pairs.top; pair++) {
+            if (check_key(L, map, pair, "a budget", budget_keys) != 0) {
+                return -1;
+            }
+            yaml_node_t *v = node(L, pair->value);
+            int rc;
+            if (key_is(L, pair, "match")) {
+                rc = get_glob(L, v, "budget match", &b->pattern, &b->glob);
+            } else {
+                rc = get_size(L, v, "budget max", &b->max);
+                has_max = true;
+            }
+            if (rc != 0) {
+                return -1;
+            }
+        }
+        if (b->glob == NULL || !has_max) {
+            FAIL_AT(L, map, "a budget needs 'match' (a glob) and 'max' (a size)");
+        }
+    }
+    return 0;
+}
+
 static int load_image(loader *L, yaml_node_t *map) {
     manifest *m = L->m;
     if (is_null(map)) {
@@ -389,16 +509,46 @@ static int load_image(loader *L, yaml_node_t *map) {
         }
         yaml_node_t *v = node(L, pair->value);
         if (key_is(L, pair, "size")) {
-            const char *s;
-            if (get_plain(L, v, "image.size", "a byte count such as 128K", &s) != 0) {
+            if (get_size(L, v, "image.size", &m->capacity) != 0) {
                 return -1;
-            }
-            const char *why = parse_size(s, &m->capacity);
-            if (why != NULL) {
-                FAIL_AT(L, v, "image.size %s, not '%s'", why, shown(s));
             }
             m->has_capacity = true;
             m->capacity_pos = pos_of(L, v);
+        } else if (key_is(L, pair, "partition")) {
+            if (load_partition(L, v) != 0) {
+                return -1;
+            }
+        } else if (key_is(L, pair, "warn_at")) {
+            if (get_share(L, v, "image.warn_at", &m->warn_at) != 0) {
+                return -1;
+            }
+            m->has_warn_at = true;
+            m->warn_at_pos = pos_of(L, v);
+        } else if (key_is(L, pair, "mpy_abi")) {
+            const char *s, *why;
+            if (get_string(L, v, "image.mpy_abi", &s) != 0) {
+                return -1;
+            }
+            if ((why = mpy_abi_parse(s, &m->mpy_abi)) != NULL) {
+                FAIL_AT(L, v, "image.mpy_abi %s, not '%s'", why, shown(s));
+            }
+            m->has_mpy_abi = true;
+            m->mpy_abi_text = xstrdup(s);
+            m->mpy_abi_pos = pos_of(L, v);
+        } else if (key_is(L, pair, "mpy_args")) {
+            if (get_expanded(L, v, "image.mpy_args", &m->mpy_args) != 0) {
+                return -1;
+            }
+        } else if (key_is(L, pair, "march")) {
+            const char *s;
+            if (get_string(L, v, "image.march", &s) != 0) {
+                return -1;
+            }
+            if (mpy_arch_by_name(s) < 0) {
+                FAIL_AT(L, v, "image.march must be one of %s, not '%s'", mpy_arch_names,
+                        shown(s));
+            }
+            m->march = xstrdup(s);
         } else if (key_is(L, pair, "target")) {
             const char *s;
             if (get_string(L, v, "image.target", &s) != 0) {
@@ -609,6 +759,8 @@ static int load_root(loader *L) {
             rc = load_image(L, val);
         } else if (key_is(L, pair, "rules")) {
             rc = load_rules(L, val);
+        } else if (key_is(L, pair, "budgets")) {
+            rc = load_budgets(L, val);
         } else if (key_is(L, pair, "files")) {
             files = val;
             rc = load_files(L, val);
@@ -619,6 +771,18 @@ static int load_root(loader *L) {
     }
     if (files == NULL) {
         FAIL_AT(L, root, "manifest has no 'files' (the list of what goes into the image)");
+    }
+    manifest *m = L->m;
+    if (m->partition.has_size && !m->has_capacity) {
+        m->has_capacity = true; /* the partition is the capacity */
+        m->capacity = m->partition.size;
+        m->capacity_pos = m->partition.pos;
+    } else if (m->partition.has_size && m->capacity != m->partition.size) {
+        diag_error_at(&m->partition.pos,
+                      "image.partition.size (%llu bytes) and image.size (%llu bytes) differ; "
+                      "give one",
+                      (unsigned long long)m->partition.size, (unsigned long long)m->capacity);
+        return -1;
     }
     return 0;
 }
@@ -801,6 +965,14 @@ static void free_entry(file_entry *e) {
 }
 
 void manifest_free(manifest *m) {
+    for (size_t i = 0; i < m->n_budgets; i++) {
+        free(m->budgets[i].pattern);
+        glob_free(m->budgets[i].glob);
+    }
+    free(m->budgets);
+    free(m->mpy_args);
+    free(m->march);
+    free(m->mpy_abi_text);
     for (size_t i = 0; i < m->n_rules; i++) {
         free(m->rules[i].pattern);
         glob_free(m->rules[i].glob);

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "util/diag.h"
+#include "format/mpy_header.h"
 #include "manifest/glob.h"
 
 enum { MPY_UNSET = -1, MPY_OFF = 0, MPY_ON = 1, MPY_AUTO = 2 };
@@ -48,6 +49,22 @@ typedef struct {
     size_t n, cap;
 } defines;
 
+/* image.partition: where the image lives on the device. */
+typedef struct {
+    bool has_address, has_size;
+    uint64_t address, size, erase_block; /* erase_block 0: not given */
+    src_pos pos;
+} partition_spec;
+
+/* budgets[]: the files a glob matches (or that lie below a directory it
+ * matches) may hold at most `max` bytes in all. */
+typedef struct {
+    char *pattern;
+    glob *glob;
+    uint64_t max;
+    src_pos pos;
+} budget;
+
 typedef struct {
     char *path; /* as given */
     char *dir;  /* the directory relative sources are found from */
@@ -59,6 +76,18 @@ typedef struct {
     bool default_excludes; /* image.default_excludes, default true */
     char *mpy_cross; /* image.mpy_cross, NULL when absent */
     src_pos mpy_cross_pos;
+    char *mpy_args;  /* image.mpy_args: more arguments for mpy-cross; NULL: none */
+    char *march;     /* image.march: -march for mpy-cross; NULL: none */
+    bool has_mpy_abi; /* image.mpy_abi: what every .mpy must be built for */
+    mpy_abi mpy_abi;
+    char *mpy_abi_text;
+    src_pos mpy_abi_pos;
+    partition_spec partition;
+    bool has_warn_at; /* image.warn_at: warn past this share of the capacity */
+    double warn_at;   /* a fraction, (0, 1] */
+    src_pos warn_at_pos;
+    budget *budgets;
+    size_t n_budgets;
     rule *rules;
     size_t n_rules;
     file_entry *files;

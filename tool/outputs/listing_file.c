@@ -3,10 +3,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "format/mpy_header.h"
 #include "inspect/listing.h"
 #include "util/alloc.h"
 #include "util/atomic_file.h"
 #include "util/diag.h"
+#include "util/path.h"
 
 static size_t widest(const node *n) {
     size_t w = n->path[0] ? strlen(n->path) + n->is_dir : 0;
@@ -27,7 +29,13 @@ static void print_rows(listing_printer *p, const build_view *v) {
         if (i < n->n_kids) {
             const node *k = n->kids[i++];
             listing_row r = {k->path, strlen(k->path), k->is_dir, k->size,
-                             k->is_dir ? 0 : v->lay->at[k->id].data_offset, k->align};
+                             k->is_dir ? 0 : v->lay->at[k->id].data_offset, k->align, NULL};
+            uint8_t head[MPY_HEADER_LEN];
+            if (!k->is_dir && k->size >= MPY_HEADER_LEN && v->head != NULL &&
+                path_has_suffix(k->path, strlen(k->path), ".mpy") &&
+                v->head(k, head, sizeof head) == 0) {
+                r.head = head;
+            }
             listing_print_row(p, &r);
             if (k->is_dir) {
                 if (depth == cap) {

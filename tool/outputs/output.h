@@ -26,6 +26,9 @@ typedef struct {
     const align_policy *policy; /* what each file of the image needs, as the build decided */
     const char *report_base;    /* reports compare against this image; NULL: none */
     uint64_t erase_block;       /* for deltas and reports; 0: 4 KiB */
+    /* The first `n` bytes of file `n`'s data (a .mpy header, for the
+     * listing); -1 when they cannot be read. */
+    int (*head)(const node *file, uint8_t *buf, size_t n);
 } build_view;
 
 typedef struct output output;

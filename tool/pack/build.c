@@ -16,6 +16,7 @@
 
 #include "format/layout.h"
 #include "pack/align_policy.h"
+#include "pack/checks.h"
 #include "pack/image_key.h"
 #include "pack/image_out.h"
 #include "pack/keep_base.h"
@@ -204,6 +205,16 @@ static int write_outputs(const build_opts *o, const build_view *v) {
     return 0;
 }
 
+static int read_head(const node *n, uint8_t *buf, size_t len) {
+    int fd = open_regular(source_of(n)->host);
+    if (fd < 0) {
+        return -1;
+    }
+    ssize_t got = read_full(fd, buf, len);
+    close(fd);
+    return got == (ssize_t)len ? 0 : -1;
+}
+
 static const uint8_t *content_hash(const node *n) {
     return source_of(n)->hash;
 }
@@ -259,6 +270,9 @@ int build_run(const manifest *m, const build_opts *o) {
         compile_python(&c, &mpy, &old, cache, o) != 0) {
         goto out;
     }
+    if (check_budgets(m, &c) != 0 || check_mpy_abi(m, &c, &mpy) != 0) {
+        goto out;
+    }
     if (o->base == NULL) {
         layout_compute(&c.t, &lay);
     } else if (keep_or_canonical(m, o, &c, &old, &base, &lay) != 0) {
@@ -273,6 +287,7 @@ int build_run(const manifest *m, const build_opts *o) {
                       m->capacity_pos.file ? "image.size" : "--size", m->capacity);
         goto out;
     }
+    check_warn_at(m, &lay, to_stdout(o) ? "<stdout>" : o->output);
     uint8_t self[HASH_SIZE] = {0}, key[HASH_SIZE];
     hash_file("/proc/self/exe", self, NULL); /* no /proc: the version alone */
     /* Only an image this tool wrote, still as it left it, can be up to
@@ -303,7 +318,8 @@ int build_run(const manifest *m, const build_opts *o) {
                     .capacity = m->capacity,
                     .policy = &built.base,
                     .report_base = o->report_base,
-                    .erase_block = o->erase_block};
+                    .erase_block = o->erase_block,
+                    .head = read_head};
     if (write_outputs(o, &v) != 0) {
         goto out;
     }

@@ -129,6 +129,11 @@ void mpy_compiler_init(mpy_compiler *c, const manifest *m, const char *define_sp
     c->spec_from = m->mpy_cross ? "image.mpy_cross" : "-D ROMFS_MPY_CROSS";
     c->base_dir = m->dir;
     c->cache_dir = cache_dir;
+    c->extra_args = m->mpy_args;
+    /* -march: image.march, else the architecture image.mpy_abi names. */
+    c->march = m->march                                  ? m->march
+               : m->has_mpy_abi && m->mpy_abi.arch >= 0 ? mpy_arch_name((unsigned)m->mpy_abi.arch)
+                                                        : NULL;
 }
 
 const mpy_compiler *mpy_compiler_locate(mpy_compiler *c) {
@@ -161,6 +166,12 @@ const mpy_compiler *mpy_compiler_locate(mpy_compiler *c) {
         strlist_add(&c->args, words.v[i]);
     }
     strlist_free(&words);
+    if (c->extra_args != NULL) {
+        split_words(c->extra_args, &c->args);
+    }
+    if (c->march != NULL) {
+        strlist_take(&c->args, xasprintf("-march=%s", c->march));
+    }
     c->state = 1;
     return c;
 }

@@ -16,6 +16,8 @@ typedef struct {
     const char *spec_from; /* where spec came from, for messages */
     const char *base_dir;  /* relative paths in spec are relative to this */
     const char *cache_dir;
+    const char *extra_args; /* image.mpy_args, or NULL */
+    const char *march;      /* -march for mpy-cross, or NULL */
     /* Found on first use. */
     int state;                   /* 0: not looked for; 1: located; 2: identified; -1: none */
     char *path;                  /* absolute */
