@@ -24,9 +24,13 @@ enum {
     B_QUIET,
     B_BASE,
     B_ERASE_BLOCK,
+    B_REPORT_BASE,
     B_LISTING, /* the output kinds with an option of their own, in the registry's order */
     B_DEPFILE,
     B_ALIGN_HEADER,
+    B_REPORT,
+    B_PROVENANCE,
+    B_SBOM,
 };
 
 const cli_option build_options[] = {
@@ -57,6 +61,9 @@ const cli_option build_options[] = {
     [B_ERASE_BLOCK] = {.longname = "erase-block",
                        .value = "SIZE",
                        .help = "the flash's erase block, for --base (default 4K)"},
+    [B_REPORT_BASE] = {.longname = "report-base",
+                       .value = "OLD",
+                       .help = "reports say what changed since the image OLD"},
     [B_LISTING] = {.longname = "listing",
                    .value = "FILE",
                    .help = "save the `romfs ls` listing of the image"},
@@ -66,17 +73,29 @@ const cli_option build_options[] = {
     [B_ALIGN_HEADER] = {.longname = "align-header",
                         .value = "FILE",
                         .help = "write a header defining ROMFS_IMAGE_ALIGN"},
+    [B_REPORT] = {.longname = "report",
+                  .value = "FILE",
+                  .help = "a size report (.txt, .json, .md or .html)",
+                  .repeat = true},
+    [B_PROVENANCE] = {.longname = "provenance",
+                      .value = "FILE",
+                      .help = "what the image was made from, with SHA-256 of every input"},
+    [B_SBOM] = {.longname = "sbom", .value = "FILE", .help = "the same as a CycloneDX 1.5 SBOM"},
     {0},
 };
 
 /* The side outputs asked for, in the registry's order. */
 static output *requested_outputs(const cli_args *a, size_t *n) {
-    output *outs = xcalloc(3, sizeof *outs);
+    size_t max = 0;
+    for (int k = B_LISTING; k <= B_SBOM; k++) {
+        max += cli_count(a, k);
+    }
+    output *outs = xcalloc(max ? max : 1, sizeof *outs);
     *n = 0;
-    for (int k = B_LISTING; k <= B_ALIGN_HEADER; k++) {
-        if (cli_value(a, k) != NULL) {
+    for (int k = B_LISTING; k <= B_SBOM; k++) {
+        for (size_t i = 0; i < cli_count(a, k); i++) {
             outs[*n].kind = output_kind_for_option(build_options[k].longname);
-            outs[(*n)++].path = cli_value(a, k);
+            outs[(*n)++].path = a->opts[k].v[i];
         }
     }
     return outs;
@@ -122,6 +141,8 @@ int run_build(const cli_args *a) {
     }
     diag_quiet = cli_flag(a, B_QUIET);
     o.base = cli_value(a, B_BASE);
+    o.report_base = cli_value(a, B_REPORT_BASE);
+    o.defs = &defs;
     o.output = cli_value(a, B_OUTPUT);
     o.cache_dir = cli_value(a, B_CACHE_DIR);
     o.outputs = requested_outputs(a, &o.n_outputs);

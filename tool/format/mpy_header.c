@@ -85,7 +85,7 @@ bool mpy_abi_accepts(const mpy_abi *abi, const mpy_header *h, const char **why) 
 void mpy_header_describe(const mpy_header *h, char *buf, size_t n) {
     const char *arch = mpy_arch_name(h->arch);
     if (h->arch == 0) {
-        snprintf(buf, n, "%u.%u (bytecode only)", h->version, h->sub_version);
+        snprintf(buf, n, "%u (bytecode only)", h->version);
     } else if (arch != NULL) {
         snprintf(buf, n, "%u.%u/%s", h->version, h->sub_version, arch);
     } else {

@@ -15,6 +15,26 @@
 #include "inspect/image_check.h"
 #include "util/strlist.h"
 
+/* One input of the image, for the provenance record and the SBOM. */
+typedef struct {
+    const char *host;     /* where it was read */
+    const char *path;     /* inside the image */
+    const char *compiled; /* a .py's compiled .mpy in the cache, or NULL */
+} build_input;
+
+/* What an image was made from, beyond its files. */
+typedef struct {
+    const char *manifest;  /* as given; NULL for pack-dir */
+    const char *source_dir; /* what input paths are recorded relative to */
+    const char *const *define_names, *const *define_values; /* in force, sorted by name */
+    size_t n_defines;
+    const char *mpy_cross; /* the compiler used, or NULL */
+    const char *const *mpy_args;
+    size_t n_mpy_args;
+    const build_input *inputs; /* in image order */
+    size_t n_inputs;
+} build_origin;
+
 /* The finished build, as every output sees it. */
 typedef struct {
     const char *image;  /* the image file, complete and in place */
@@ -29,6 +49,7 @@ typedef struct {
     /* The first `n` bytes of file `n`'s data (a .mpy header, for the
      * listing); -1 when they cannot be read. */
     int (*head)(const node *file, uint8_t *buf, size_t n);
+    const build_origin *origin;
 } build_view;
 
 typedef struct output output;

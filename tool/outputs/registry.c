@@ -8,6 +8,8 @@
 #include "outputs/depfile.h"
 #include "outputs/listing_file.h"
 #include "outputs/output.h"
+#include "outputs/provenance.h"
+#include "outputs/report.h"
 #include "util/diag.h"
 #include "util/path.h"
 
@@ -15,6 +17,9 @@ const output_kind *const output_kinds[] = {
     &listing_output,
     &depfile_output,
     &align_header_output,
+    &report_output,
+    &provenance_output,
+    &sbom_output,
     NULL,
 };
 

@@ -248,6 +248,72 @@ static int keep_or_canonical(const manifest *m, const build_opts *o, collection 
     return 0;
 }
 
+/* What the provenance record and the SBOM say the image came from. */
+typedef struct {
+    build_origin o;
+    build_input *inputs;
+    const char **names, **values;
+} origin_store;
+
+static int by_image_path(const void *a, const void *b) {
+    return strcmp(((const build_input *)a)->path, ((const build_input *)b)->path);
+}
+
+static int by_name(const void *a, const void *b) {
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void origin_make(origin_store *st, const manifest *m, const build_opts *o,
+                        const collection *c, const mpy_compiler *mpy) {
+    memset(st, 0, sizeof *st);
+    st->o.manifest = m->path;
+    st->o.source_dir = m->dir;
+    /* The definitions in force: the last -D of each name, by name. */
+    size_t n = o->defs ? o->defs->n : 0;
+    const char **names = xcalloc(n ? n : 1, sizeof *names);
+    size_t k = 0;
+    for (size_t i = n; i-- > 0;) {
+        const char *name = o->defs->v[i].name;
+        bool seen = false;
+        for (size_t j = 0; j < k && !seen; j++) {
+            seen = !strcmp(names[j], name);
+        }
+        if (!seen) {
+            names[k++] = name;
+        }
+    }
+    qsort(names, k, sizeof *names, by_name);
+    st->values = xcalloc(k ? k : 1, sizeof *st->values);
+    for (size_t i = 0; i < k; i++) {
+        st->values[i] = defines_get(o->defs, names[i], strlen(names[i]));
+    }
+    st->names = names;
+    st->o.define_names = names;
+    st->o.define_values = st->values;
+    st->o.n_defines = k;
+    if (mpy->state > 0) {
+        st->o.mpy_cross = mpy->path;
+        st->o.mpy_args = (const char *const *)mpy->args.v;
+        st->o.n_mpy_args = mpy->args.n;
+    }
+    st->inputs = xcalloc(c->n_srcs ? c->n_srcs : 1, sizeof *st->inputs);
+    for (size_t i = 0; i < c->n_srcs; i++) {
+        const source *s = c->srcs[i];
+        st->inputs[i].host = s->py_host ? s->py_host : s->host;
+        st->inputs[i].compiled = s->py_host ? s->host : NULL;
+        st->inputs[i].path = s->node->path;
+    }
+    qsort(st->inputs, c->n_srcs, sizeof *st->inputs, by_image_path);
+    st->o.inputs = st->inputs;
+    st->o.n_inputs = c->n_srcs;
+}
+
+static void origin_free(origin_store *st) {
+    free(st->inputs);
+    free(st->names);
+    free(st->values);
+}
+
 int build_run(const manifest *m, const build_opts *o) {
     if (to_stdout(o) && isatty(STDOUT_FILENO)) {
         diag_error("not writing an image to a terminal: redirect stdout, or give -o FILE");
@@ -310,6 +376,8 @@ int build_run(const manifest *m, const build_opts *o) {
     }
     tree_policy built;
     tree_policy_init(&built, &c.t);
+    origin_store made_of;
+    origin_make(&made_of, m, o, &c, &mpy);
     build_view v = {.image = o->output,
                     .t = &c.t,
                     .lay = &lay,
@@ -319,8 +387,11 @@ int build_run(const manifest *m, const build_opts *o) {
                     .policy = &built.base,
                     .report_base = o->report_base,
                     .erase_block = o->erase_block,
-                    .head = read_head};
-    if (write_outputs(o, &v) != 0) {
+                    .head = read_head,
+                    .origin = &made_of.o};
+    int written = write_outputs(o, &v);
+    origin_free(&made_of);
+    if (written != 0) {
         goto out;
     }
     /* The state only spares the next build some reading: the image is

@@ -17,6 +17,7 @@ typedef struct {
     const char *base;      /* the block-keeping layout against this image; NULL: canonical */
     uint64_t erase_block;  /* for the block-keeping layout and reports; 0: 4 KiB */
     const char *report_base; /* reports compare against this image; NULL: none */
+    const defines *defs;     /* -D, for the provenance record; may be NULL */
     output *outputs;       /* side files, written after the image */
     size_t n_outputs;
 } build_opts;

@@ -1,6 +1,7 @@
 #include "util/path.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <limits.h>
@@ -112,4 +113,48 @@ static int remove_one(const char *path, const struct stat *st, int flag, struct 
 
 void remove_tree(const char *path) {
     nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+char *path_relative(const char *from, const char *to) {
+    size_t common = 0, i = 0;
+    /* The longest run of whole parts the two share. */
+    for (;; i++) {
+        bool end_from = from[i] == '\0' || from[i] == '/';
+        bool end_to = to[i] == '\0' || to[i] == '/';
+        if (end_from && end_to) {
+            common = i;
+        }
+        if (from[i] != to[i] || from[i] == '\0') {
+            break;
+        }
+    }
+    char *out = xstrdup("");
+    for (const char *p = from + common; *p;) {
+        while (*p == '/') {
+            p++;
+        }
+        if (*p == '\0') {
+            break;
+        }
+        char *longer = xasprintf("%s%s..", out, out[0] ? "/" : "");
+        free(out);
+        out = longer;
+        while (*p && *p != '/') {
+            p++;
+        }
+    }
+    const char *rest = to + common;
+    while (*rest == '/') {
+        rest++;
+    }
+    if (*rest) {
+        char *longer = xasprintf("%s%s%s", out, out[0] ? "/" : "", rest);
+        free(out);
+        out = longer;
+    }
+    if (out[0] == '\0') {
+        free(out);
+        out = xstrdup(".");
+    }
+    return out;
 }

@@ -19,6 +19,10 @@ char *path_basename(const char *path);
 /* Whether the first `len` bytes of `path` end in `suffix`. */
 bool path_has_suffix(const char *path, size_t len, const char *suffix);
 
+/* The path that leads from directory `from` to `to` (both absolute, no
+ * symlinks resolved): "." when they are the same. Allocated. */
+char *path_relative(const char *from, const char *to);
+
 /* mkdir -p: `path` and its missing parents. -1 with errno on failure. */
 int make_dirs(const char *path);
 /* rm -r of a directory this program made (symlinks are removed, never
