@@ -15,10 +15,14 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "inspect/adopt_manifest.h"
 #include "inspect/image_check.h"
 #include "inspect/image_file.h"
 #include "inspect/image_walk.h"
+#include "manifest/settings.h"
+#include "pack/align_policy.h"
 #include "util/alloc.h"
+#include "util/atomic_file.h"
 #include "util/diag.h"
 #include "util/io.h"
 #include "util/path.h"
@@ -268,12 +272,31 @@ static int extract(const image_file *f, const char *dir, size_t *files, size_t *
     return rc;
 }
 
-enum { X_QUIET, X_UNSAFE_NAMES };
+static int write_manifest(const char *path, const char *text, size_t len) {
+    char *home = path_dirname_abs(path);
+    int rc = make_dirs(home);
+    if (rc != 0) {
+        diag_error("%s: cannot create directory: %s", shown(home), strerror(errno));
+    }
+    free(home);
+    return rc == 0 ? atomic_write(path, text, len) : -1;
+}
+
+enum { X_QUIET, X_UNSAFE_NAMES, X_MANIFEST, X_TARGET };
 
 const cli_option extract_options[] = {
     [X_QUIET] = {.shortname = 'q', .longname = "quiet", .help = "no summary on stderr"},
     [X_UNSAFE_NAMES] = {.longname = "unsafe-names",
                         .help = "create names with control characters (refused by default)"},
+    [X_MANIFEST] = {.shortname = 'm',
+                    .longname = "manifest",
+                    .value = "FILE",
+                    .help = "also write a manifest that rebuilds the image from DIR"},
+    [X_TARGET] =
+        {.longname = "target",
+         .value = "T",
+         .help =
+             "the manifest's image.target, whose rules say what files need (" MANIFEST_TARGETS ")"},
     {0},
 };
 
@@ -284,18 +307,34 @@ int run_extract(const cli_args *a) {
     if (image_file_open(&f, image) != 0) {
         return EXIT_INPUT;
     }
+    const char *target = cli_value(a, X_TARGET), *out_manifest = cli_value(a, X_MANIFEST);
+    builtin_policy policy;
+    int target_id = TARGET_NONE;
+    if (target != NULL && manifest_target(target, &target_id) != 0) {
+        diag_error("--target must be one of: " MANIFEST_TARGETS "; not '%s'", shown(target));
+        image_file_close(&f);
+        return EXIT_USAGE;
+    }
+    builtin_policy_init(&policy, target_id);
     bool unsafe_names = cli_flag(a, X_UNSAFE_NAMES);
     check_opts o = {.quiet = true, .control_names = unsafe_names};
     check_result r;
     int status = EXIT_INPUT;
-    size_t files = 0, dirs = 0;
+    size_t files = 0, dirs = 0, len = 0;
+    char *text = NULL;
+    adopt_opts ao = {.manifest = out_manifest, .dir = dir, .target = target, .align = &policy.base};
     if (image_check(&f, &o, &r) != 0) {
         diag_error("%s; nothing extracted (%zu fault%s in all; romfs verify lists them)", r.first,
                    r.faults, r.faults == 1 ? "" : "s");
-    } else if (extract(&f, dir, &files, &dirs) == 0) {
-        diag_info("extracted %zu files and %zu directories into %s", files, dirs, shown(dir));
+    } else if (out_manifest != NULL && (text = adopt_manifest_text(&f, &ao, &len)) == NULL) {
+        /* said; nothing extracted */
+    } else if (extract(&f, dir, &files, &dirs) == 0 &&
+               (text == NULL || write_manifest(out_manifest, text, len) == 0)) {
+        diag_info("extracted %zu files and %zu directories into %s%s%s", files, dirs, shown(dir),
+                  text ? "; the manifest that rebuilds it: " : "", text ? shown(out_manifest) : "");
         status = 0;
     }
+    free(text);
     image_file_close(&f);
     return status;
 }

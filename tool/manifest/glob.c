@@ -187,6 +187,7 @@ static const char *check_part(const char *part) {
 
 glob *glob_compile(const char *pattern, const char **why) {
     const char *p = pattern;
+    bool rooted = *p == '/'; /* "/name": only at the top, as in .gitignore */
     while (*p == '/') {
         p++;
     }
@@ -199,7 +200,7 @@ glob *glob_compile(const char *pattern, const char **why) {
         return NULL;
     }
     glob *g = xcalloc(1, sizeof *g);
-    g->anchored = memchr(p, '/', len) != NULL;
+    g->anchored = rooted || memchr(p, '/', len) != NULL;
     const char *end = p + len;
     while (p <= end) {
         const char *slash = memchr(p, '/', (size_t)(end - p));

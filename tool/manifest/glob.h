@@ -2,7 +2,8 @@
  * inside one path part, `**` as a whole part spans any number of parts
  * (none included), `[abc]`, `[a-z]` and `[!abc]` are sets, `\` quotes the
  * next character. A pattern without `/` matches the last path part only,
- * like .gitignore; one with `/` matches the whole path from its start. */
+ * like .gitignore; one with `/` (a leading one included: "/config.json")
+ * matches the whole path from its start. */
 #ifndef ROMFS_GLOB_H
 #define ROMFS_GLOB_H
 
