@@ -7,6 +7,9 @@
 #                   [CACHE_DIR <dir>]          # default ROMFS_CACHE_DIR, else <build>/romfs-cache
 #                   [MPY_CROSS <path|target>]  # default ROMFS_MPY_CROSS; a path may carry arguments
 #                   [DEPENDS <file|target> ...]  # more inputs, e.g. a generated source
+#                   [REPORT html|markdown|json|text ...]  # size reports beside the image
+#                   [BASE <image file|image target>]      # ... saying what changed since it
+#                   [PROVENANCE]               # <image>.provenance.json and <image>.cdx.json
 #                   [ALL])
 #
 # makes target <name>, which builds the image with exact incremental
@@ -21,6 +24,11 @@
 # header rewritten exactly when the image's bytes change) and ROMFS_PACKER
 # (the packer that builds it; a path, except for the packer this build
 # makes under a multi-config generator: read it with TARGET_GENEX_EVAL).
+# With REPORT, ROMFS_REPORTS lists the reports (<image>.report.html, .md,
+# .json, .txt) and ROMFS_REPORT_HTML, _MARKDOWN, _JSON, _TEXT name each;
+# with PROVENANCE, ROMFS_PROVENANCE and ROMFS_SBOM name the record and the
+# CycloneDX SBOM. Like the listing, each is rewritten only when its bytes
+# change.
 #
 # Whatever consumes the image must depend on it explicitly (for example
 # DEPENDS $<TARGET_PROPERTY:<name>,ROMFS_IMAGE>): an .incbin is invisible
@@ -266,8 +274,8 @@ function(_romfs_packer out_exe out_deps out_path)
 endfunction()
 
 function(romfs_add_image name)
-    cmake_parse_arguments(PARSE_ARGV 1 arg "ALL" "MANIFEST;OUTPUT;SIZE;CACHE_DIR;MPY_CROSS"
-        "DEFINES;DEPENDS")
+    cmake_parse_arguments(PARSE_ARGV 1 arg "ALL;PROVENANCE"
+        "MANIFEST;OUTPUT;SIZE;CACHE_DIR;MPY_CROSS;BASE" "DEFINES;DEPENDS;REPORT")
     set(where "romfs_add_image(${name})")
     if(arg_UNPARSED_ARGUMENTS)
         message(FATAL_ERROR "${where}: unknown arguments ${arg_UNPARSED_ARGUMENTS}")
@@ -323,6 +331,10 @@ function(romfs_add_image name)
         list(APPEND args -D "ROMFS_MPY_CROSS=${mpy_cross}")
     endif()
 
+    _romfs_reports("${where}" "${output}" "${arg_REPORT}" "${arg_BASE}" ${arg_PROVENANCE}
+        report_args report_files report_deps report_props reports)
+    list(APPEND args ${report_args})
+
     # Make does not rerun a rule whose command changed; this file, rewritten
     # only when the arguments change, makes a changed DEFINE or SIZE an input.
     string(REPLACE ";" "\n" args_text "${args}")
@@ -337,11 +349,12 @@ function(romfs_add_image name)
     _romfs_packer(packer packer_deps packer_path)
     add_custom_command(
         OUTPUT "${output}"
-        BYPRODUCTS "${listing}" "${align_header}" "${stamp}"
+        BYPRODUCTS "${listing}" "${align_header}" "${stamp}" ${report_files}
         COMMAND ${packer} ${args}
         COMMAND "${CMAKE_COMMAND}" "-DROMFS_STAMP=${stamp}" "-DROMFS_STAMP_IMAGE=${output}"
                 "-DROMFS_MAKE_DEPENDS=${make_depends}" -P "${CMAKE_CURRENT_FUNCTION_LIST_FILE}"
-        DEPENDS "${manifest}" "${args_file}" ${packer_deps} ${mpy_deps} ${arg_DEPENDS}
+        DEPENDS "${manifest}" "${args_file}" ${packer_deps} ${mpy_deps} ${report_deps}
+                ${arg_DEPENDS}
         DEPFILE "${depfile}"
         COMMENT "Packing ROMFS image ${name}"
         VERBATIM)
@@ -357,7 +370,61 @@ function(romfs_add_image name)
         ROMFS_IMAGE_STAMP "${stamp}"
         ROMFS_MANIFEST "${manifest}"
         ROMFS_CACHE_DIR "${cache_dir}"
-        ROMFS_PACKER "${packer_path}")
+        ROMFS_PACKER "${packer_path}"
+        ${report_props})
+    set_property(TARGET ${name} PROPERTY ROMFS_REPORTS ${reports})
+endfunction()
+
+# The packer's options for REPORT, BASE and PROVENANCE, the files they
+# write, what they depend on, and the target properties naming them.
+function(_romfs_reports where output kinds base provenance
+         out_args out_files out_deps out_props out_reports)
+    set(args "")
+    set(files "")
+    set(deps "")
+    set(props "")
+    set(reports "")
+    list(REMOVE_DUPLICATES kinds)
+    foreach(kind IN LISTS kinds)
+        if(kind STREQUAL "html")
+            set(ext html)
+        elseif(kind STREQUAL "markdown")
+            set(ext md)
+        elseif(kind STREQUAL "json")
+            set(ext json)
+        elseif(kind STREQUAL "text")
+            set(ext txt)
+        else()
+            message(FATAL_ERROR "${where}: REPORT takes html, markdown, json or text, not '${kind}'")
+        endif()
+        set(file "${output}.report.${ext}")
+        string(TOUPPER "${kind}" upper)
+        list(APPEND args --report "${file}")
+        list(APPEND reports "${file}")
+        list(APPEND props ROMFS_REPORT_${upper} "${file}")
+    endforeach()
+    list(APPEND files ${reports})
+    if(base AND NOT reports)
+        message(FATAL_ERROR "${where}: BASE is what the reports compare against; give REPORT too")
+    elseif(base AND TARGET "${base}")
+        list(APPEND args --report-base "$<TARGET_PROPERTY:${base},ROMFS_IMAGE>")
+        list(APPEND deps "${base}" "$<TARGET_PROPERTY:${base},ROMFS_IMAGE>")
+    elseif(base)
+        get_filename_component(base "${base}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
+        list(APPEND args --report-base "${base}")
+        list(APPEND deps "${base}")
+    endif()
+    if(provenance)
+        list(APPEND args --provenance "${output}.provenance.json" --sbom "${output}.cdx.json")
+        list(APPEND files "${output}.provenance.json" "${output}.cdx.json")
+        list(APPEND props ROMFS_PROVENANCE "${output}.provenance.json"
+                          ROMFS_SBOM "${output}.cdx.json")
+    endif()
+    set(${out_args} "${args}" PARENT_SCOPE)
+    set(${out_files} "${files}" PARENT_SCOPE)
+    set(${out_deps} "${deps}" PARENT_SCOPE)
+    set(${out_props} "${props}" PARENT_SCOPE)
+    set(${out_reports} "${reports}" PARENT_SCOPE)
 endfunction()
 
 # The generated files of an embedding library, written at configure time
