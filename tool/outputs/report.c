@@ -28,6 +28,54 @@ static uint64_t blocks_differing(const image_file *a, const image_file *b, uint6
     return changed;
 }
 
+static int same_bytes_then_path(const void *a, const void *b) {
+    const space_item *x = *(const space_item *const *)a, *y = *(const space_item *const *)b;
+    if (x->size != y->size) {
+        return x->size < y->size ? -1 : 1;
+    }
+    int c = memcmp(x->hash, y->hash, HASH_SIZE);
+    return c ? c : strcmp(x->path, y->path);
+}
+
+/* Pairs each removed file with the first added one (by path) holding the
+ * same bytes, each at most once: sorted, so a hostile pair of images
+ * costs n log n, not n squared. */
+static void find_renames(report_diff *d, const pathmap *old, const pathmap *now) {
+    const space_item **added = xcalloc(d->n_added ? d->n_added : 1, sizeof *added);
+    bool *taken = xcalloc(d->n_added ? d->n_added : 1, sizeof *taken);
+    for (size_t i = 0; i < d->n_added; i++) {
+        added[i] = pathmap_get(now, d->added[i]);
+    }
+    qsort(added, d->n_added, sizeof *added, same_bytes_then_path);
+    for (size_t i = 0; i < d->n_removed; i++) {
+        const space_item *was = pathmap_get(old, d->removed[i]);
+        size_t lo = 0, hi = d->n_added;
+        while (lo < hi) { /* the first added file not below `was` by bytes */
+            size_t mid = lo + (hi - lo) / 2;
+            bool below = added[mid]->size != was->size
+                             ? added[mid]->size < was->size
+                             : memcmp(added[mid]->hash, was->hash, HASH_SIZE) < 0;
+            if (below) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        while (lo < d->n_added && taken[lo] && added[lo]->size == was->size &&
+               memcmp(added[lo]->hash, was->hash, HASH_SIZE) == 0) {
+            lo++;
+        }
+        if (lo < d->n_added && added[lo]->size == was->size &&
+            memcmp(added[lo]->hash, was->hash, HASH_SIZE) == 0) {
+            taken[lo] = true;
+            d->renamed = xrealloc(d->renamed, (d->n_renamed + 1) * sizeof *d->renamed);
+            d->renamed[d->n_renamed++] = (report_rename){was->path, added[lo]->path};
+        }
+    }
+    free(added);
+    free(taken);
+}
+
 static void make_diff(report *r, const image_file *image, const image_file *base,
                       uint64_t erase_block) {
     report_diff *d = &r->diff;
@@ -58,6 +106,7 @@ static void make_diff(report *r, const image_file *image, const image_file *base
             d->removed[d->n_removed++] = was->path;
         }
     }
+    find_renames(d, &old, &now);
     /* Directories in either image whose totals moved. */
     for (int side = 0; side < 2; side++) {
         const space *s = side ? &r->base : &r->s;
@@ -121,6 +170,7 @@ void report_free(report *r) {
     free(r->diff.added);
     free(r->diff.removed);
     free(r->diff.changed);
+    free(r->diff.renamed);
     free(r->diff.dirs);
     memset(r, 0, sizeof *r);
 }

@@ -22,6 +22,13 @@ typedef struct {
     uint64_t old_size, new_size;
 } report_change;
 
+/* A file removed and one added with the same bytes: a rename (or move).
+ * The two stay in `added` and `removed` too, for scripts that read only
+ * those. */
+typedef struct {
+    const char *from, *to;
+} report_rename;
+
 typedef struct {
     const char *path;
     int64_t delta; /* of the directory's total */
@@ -33,6 +40,8 @@ typedef struct {
     size_t n_added, n_removed;
     report_change *changed;
     size_t n_changed, unchanged;
+    report_rename *renamed;
+    size_t n_renamed;
     report_dir_delta *dirs;
     size_t n_dirs;
     int64_t delta;            /* of the image's size */

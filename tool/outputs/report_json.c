@@ -2,7 +2,8 @@
  * project read them): totals {image, capacity, data, metadata, padding,
  * free}, files [{path, size, offset, padding, metadata, ...}], dirs [{path,
  * total, ...}], and with a base, diff {added, removed, changed [{path,
- * old_size, new_size}], unchanged, blocks_changed, ...}. Sizes are bytes;
+ * old_size, new_size}], unchanged, blocks_changed, ...}; a rename is in
+ * added and removed, and in renamed [{from, to}] too. Sizes are bytes;
  * with a capacity, data + metadata + padding + free == capacity. */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -119,6 +120,14 @@ static void diff(FILE *out, const report *r) {
         string(out, d->changed[i].path);
         fprintf(out, ", \"old_size\": %" PRIu64 ", \"new_size\": %" PRIu64 "}",
                 d->changed[i].old_size, d->changed[i].new_size);
+    }
+    fputs("],\n    \"renamed\": [", out);
+    for (size_t i = 0; i < d->n_renamed; i++) {
+        fputs(i ? ", {\"from\": " : "{\"from\": ", out);
+        string(out, d->renamed[i].from);
+        fputs(", \"to\": ", out);
+        string(out, d->renamed[i].to);
+        fputc('}', out);
     }
     fprintf(out,
             "],\n    \"unchanged\": %zu, \"blocks_changed\": %" PRIu64 ", \"blocks\": %" PRIu64

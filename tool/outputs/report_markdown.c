@@ -33,10 +33,13 @@ static void summary(FILE *out, const report *r) {
         const report_diff *d = &r->diff;
         fprintf(out, " (%+" PRId64 " bytes against ", d->delta);
         cell(out, r->base_name);
-        fprintf(out,
-                "; %zu added, %zu removed, %zu changed; %" PRIu64 " of %" PRIu64
-                " erase blocks change)",
-                d->n_added, d->n_removed, d->n_changed, d->blocks_changed, d->blocks);
+        fprintf(out, "; %zu added, %zu removed, ", d->n_added - d->n_renamed,
+                d->n_removed - d->n_renamed);
+        if (d->n_renamed) {
+            fprintf(out, "%zu renamed, ", d->n_renamed);
+        }
+        fprintf(out, "%zu changed; %" PRIu64 " of %" PRIu64 " erase blocks change)", d->n_changed,
+                d->blocks_changed, d->blocks);
     }
     fputs("\n\n", out);
 }
@@ -51,6 +54,10 @@ static void changes(FILE *out, const report *r) {
               out);
         for (size_t i = 0; i < n; i++) {
             fprintf(out, "| %s | ", rows[i].what);
+            if (rows[i].from != NULL) {
+                cell(out, rows[i].from);
+                fputs(" → ", out);
+            }
             cell(out, rows[i].path);
             fprintf(out, " | %" PRIu64 " | %" PRIu64 " | %+" PRId64 " |\n", rows[i].old_size,
                     rows[i].new_size, (int64_t)rows[i].new_size - (int64_t)rows[i].old_size);

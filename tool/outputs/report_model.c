@@ -90,18 +90,34 @@ report_row *report_changes(const report *r, size_t *n) {
     for (size_t i = 0; i < r->base.n; i++) {
         pathmap_add(&old, r->base.items[i].path, &r->base.items[i]);
     }
+    pathmap moved = {0}; /* both ends of each rename */
+    for (size_t i = 0; i < d->n_renamed; i++) {
+        const space_item *it = pathmap_get(&sizes, d->renamed[i].to);
+        rows[k++] = (report_row){"renamed", d->renamed[i].from, d->renamed[i].to, it->size,
+                                 it->size};
+        pathmap_add(&moved, d->renamed[i].to, (void *)&d->renamed[i]);
+        pathmap_add(&moved, d->renamed[i].from, (void *)&d->renamed[i]);
+    }
     for (size_t i = 0; i < d->n_added; i++) {
         const space_item *it = pathmap_get(&sizes, d->added[i]);
-        rows[k++] = (report_row){"added", d->added[i], 0, it->size};
+        const report_rename *m = pathmap_get(&moved, d->added[i]);
+        if (m == NULL || strcmp(m->to, d->added[i]) != 0) {
+            rows[k++] = (report_row){"added", NULL, d->added[i], 0, it->size};
+        }
     }
     for (size_t i = 0; i < d->n_removed; i++) {
         const space_item *it = pathmap_get(&old, d->removed[i]);
-        rows[k++] = (report_row){"removed", d->removed[i], it->size, 0};
+        const report_rename *m = pathmap_get(&moved, d->removed[i]);
+        if (m == NULL || strcmp(m->from, d->removed[i]) != 0) {
+            rows[k++] = (report_row){"removed", NULL, d->removed[i], it->size, 0};
+        }
     }
     for (size_t i = 0; i < d->n_changed; i++) {
-        rows[k++] = (report_row){"changed", d->changed[i].path, d->changed[i].old_size,
+        rows[k++] = (report_row){"changed", NULL, d->changed[i].path, d->changed[i].old_size,
                                  d->changed[i].new_size};
     }
+    pathmap_free(&moved);
+    *n = k;
     qsort(rows, k, sizeof *rows, biggest_change_first);
     pathmap_free(&sizes);
     pathmap_free(&old);

@@ -15,10 +15,12 @@ double report_share(uint64_t part, uint64_t whole);
 size_t *report_files_by_size(const report *r, size_t *n);
 /* Bytes left of the capacity (negative when over). */
 int64_t report_free_bytes(const report *r);
-/* The changes, largest |size delta| first, as rows: added, removed and
- * changed files together. */
+/* The changes, largest |size delta| first, as rows: added, removed,
+ * renamed and changed files together (a rename as one row, not as the
+ * removal and the addition it also is). */
 typedef struct {
-    const char *what; /* "added", "removed", "changed" */
+    const char *what; /* "added", "removed", "renamed", "changed" */
+    const char *from; /* a rename's old path; else NULL */
     const char *path;
     uint64_t old_size, new_size;
 } report_row;

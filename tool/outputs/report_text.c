@@ -78,16 +78,20 @@ static void changes(FILE *out, const report *r) {
     const report_diff *d = &r->diff;
     fprintf(out,
             "\nagainst %s (%" PRIu64 " bytes): %+" PRId64 " bytes; %zu added, %zu removed, %zu "
-            "changed, %zu unchanged; %" PRIu64 " of %" PRIu64 " erase blocks of %" PRIu64
-            " bytes differ\n",
-            shown(r->base_name), r->base.image, d->delta, d->n_added, d->n_removed, d->n_changed,
-            d->unchanged, d->blocks_changed, d->blocks, d->erase_block);
+            "renamed, %zu changed, %zu unchanged; %" PRIu64 " of %" PRIu64
+            " erase blocks of %" PRIu64 " bytes differ\n",
+            shown(r->base_name), r->base.image, d->delta, d->n_added - d->n_renamed,
+            d->n_removed - d->n_renamed, d->n_renamed, d->n_changed, d->unchanged,
+            d->blocks_changed, d->blocks, d->erase_block);
     size_t n;
     report_row *rows = report_changes(r, &n);
     for (size_t i = 0; i < n; i++) {
         fprintf(out, "  %-8s %-40s %10" PRIu64 " -> %10" PRIu64 " %+10" PRId64 "\n", rows[i].what,
                 shown(rows[i].path), rows[i].old_size, rows[i].new_size,
                 (int64_t)rows[i].new_size - (int64_t)rows[i].old_size);
+        if (rows[i].from != NULL) {
+            fprintf(out, "           (from %s)\n", shown(rows[i].from));
+        }
     }
     free(rows);
     for (size_t i = 0; i < d->n_dirs; i++) {

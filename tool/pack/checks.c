@@ -13,43 +13,90 @@
 #include "util/io.h"
 #include "util/path.h"
 
-/* Whether the budget covers `path`: it matches, or a directory above it does. */
-static bool covers(const budget *b, const char *path) {
-    if (glob_match(b->glob, path)) {
-        return true;
+typedef struct {
+    uint64_t bytes;
+    size_t files;
+} subtree;
+
+/* Each node's cumulative data and file count, by node id: children are
+ * summed before their parent on an explicit stack, so depth costs no
+ * C stack. */
+static subtree *subtree_sums(const tree *t) {
+    subtree *sum = xcalloc(t->n_nodes ? t->n_nodes : 1, sizeof *sum);
+    typedef struct {
+        const node *n;
+        size_t next;
+    } frame;
+    frame *stack = xcalloc(t->n_nodes ? t->n_nodes : 1, sizeof *stack);
+    size_t depth = 0;
+    stack[depth++] = (frame){t->root, 0};
+    while (depth > 0) {
+        frame *f = &stack[depth - 1];
+        if (f->n->is_dir && f->next < f->n->n_kids) {
+            stack[depth++] = (frame){f->n->kids[f->next++], 0};
+            continue;
+        }
+        subtree *own = &sum[f->n->id];
+        if (!f->n->is_dir) {
+            *own = (subtree){f->n->size, 1};
+        }
+        depth--;
+        if (depth > 0) {
+            subtree *up = &sum[stack[depth - 1].n->id];
+            up->bytes += own->bytes;
+            up->files += own->files;
+        }
     }
-    char *up = xstrdup(path);
-    bool hit = false;
-    for (char *slash = strrchr(up, '/'); slash != NULL && !hit; slash = strrchr(up, '/')) {
-        *slash = '\0';
-        hit = glob_match(b->glob, up);
+    free(stack);
+    return sum;
+}
+
+/* What a budget holds: every file it matches, and every file under a
+ * directory it matches, once. Nodes below a match are not visited, so a
+ * budget costs at most one match per node. */
+static subtree budget_total(const budget *b, const tree *t, const subtree *sum) {
+    subtree total = {0, 0};
+    const node **todo = xcalloc(t->n_nodes ? t->n_nodes : 1, sizeof *todo);
+    size_t n = 0;
+    for (size_t i = 0; i < t->root->n_kids; i++) {
+        todo[n++] = t->root->kids[i];
     }
-    free(up);
-    return hit;
+    while (n > 0) {
+        const node *x = todo[--n];
+        if (glob_match(b->glob, x->path)) {
+            total.bytes += sum[x->id].bytes;
+            total.files += sum[x->id].files;
+        } else if (x->is_dir) {
+            for (size_t i = 0; i < x->n_kids; i++) {
+                todo[n++] = x->kids[i];
+            }
+        }
+    }
+    free(todo);
+    return total;
 }
 
 int check_budgets(const manifest *m, const collection *c) {
+    if (m->n_budgets == 0) {
+        return 0;
+    }
+    subtree *sum = subtree_sums(&c->t);
+    int rc = 0;
     for (size_t i = 0; i < m->n_budgets; i++) {
         const budget *b = &m->budgets[i];
-        uint64_t total = 0;
-        size_t files = 0;
-        for (size_t k = 0; k < c->n_srcs; k++) {
-            const node *n = c->srcs[k]->node;
-            if (covers(b, n->path)) {
-                total += n->size;
-                files++;
-            }
-        }
-        if (total > b->max) {
+        subtree total = budget_total(b, &c->t, sum);
+        if (total.bytes > b->max) {
             diag_error_at(&b->pos,
-                          "budget '%s' (max %" PRIu64 " bytes): its %zu file%s hold %" PRIu64
+                          "budget '%s' (max %" PRIu64 " bytes): its %zu %s %" PRIu64
                           " bytes, %" PRIu64 " over",
-                          shown(b->pattern), b->max, files, files == 1 ? "" : "s", total,
-                          total - b->max);
-            return -1;
+                          shown(b->pattern), b->max, total.files,
+                          total.files == 1 ? "file holds" : "files hold",
+                          total.bytes, total.bytes - b->max);
+            rc = -1; /* every budget over is named, not just the first */
         }
     }
-    return 0;
+    free(sum);
+    return rc;
 }
 
 static int read_header(const char *path, uint8_t head[MPY_HEADER_LEN]) {
@@ -62,10 +109,13 @@ static int read_header(const char *path, uint8_t head[MPY_HEADER_LEN]) {
     return got == MPY_HEADER_LEN ? 0 : -1;
 }
 
+enum { MAX_MPY_FAULT_LINES = 100 };
+
 int check_mpy_abi(const manifest *m, const collection *c, const mpy_compiler *mpy) {
     if (!m->has_mpy_abi) {
         return 0;
     }
+    size_t faults = 0;
     for (size_t k = 0; k < c->n_srcs; k++) {
         const source *s = c->srcs[k];
         const node *n = s->node;
@@ -81,23 +131,31 @@ int check_mpy_abi(const manifest *m, const collection *c, const mpy_compiler *mp
         } else {
             snprintf(made, sizeof made, "from %s", shown(n->from.shown));
         }
-        if (read_header(s->host, head) != 0 || !mpy_header_parse(head, sizeof head, &h)) {
+        const char *why;
+        bool parsed = read_header(s->host, head) == 0 && mpy_header_parse(head, sizeof head, &h);
+        if (parsed && mpy_abi_accepts(&m->mpy_abi, &h, &why)) {
+            continue;
+        }
+        if (++faults > MAX_MPY_FAULT_LINES) {
+            continue;
+        }
+        if (!parsed) {
             diag_error_at(&m->mpy_abi_pos, "%s (%s) is not a .mpy file: it has no .mpy header",
                           shown(n->path), made);
-            return -1;
-        }
-        const char *why;
-        if (!mpy_abi_accepts(&m->mpy_abi, &h, &why)) {
+        } else {
             char has[64];
             mpy_header_describe(&h, has, sizeof has);
             diag_error_at(&m->mpy_abi_pos,
                           "%s (%s) is .mpy %s, but image.mpy_abi is %s (the %s differs); "
                           "compile it with the firmware's mpy-cross",
                           shown(n->path), made, has, shown(m->mpy_abi_text), why);
-            return -1;
         }
     }
-    return 0;
+    if (faults > MAX_MPY_FAULT_LINES) {
+        diag_error_at(&m->mpy_abi_pos, "%zu more .mpy files do not match image.mpy_abi",
+                      faults - MAX_MPY_FAULT_LINES);
+    }
+    return faults ? -1 : 0;
 }
 
 void check_warn_at(const manifest *m, const layout *lay, const char *image) {
