@@ -1,0 +1,231 @@
+#include <gelf.h>
+#include <inttypes.h>
+#include <libelf.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "flash/elf.h"
+#include "flash/pieces.h"
+#include "util/alloc.h"
+#include "util/diag.h"
+
+/* Whether `name` (len bytes) holds "romfs" in any case. */
+static bool mentions_romfs(const char *name, size_t len) {
+    for (size_t i = 0; i + 5 <= len; i++) {
+        if (strncasecmp(name + i, "romfs", 5) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void keep_symbol(elf_info *info, size_t *cap, const char *name, size_t len,
+                        const GElf_Sym *sym) {
+    if (info->n_symbols == ELF_MAX_SYMBOLS) {
+        info->symbols_omitted++;
+        return;
+    }
+    VEC_RESERVE(info->symbols, info->n_symbols, *cap);
+    info->symbols[info->n_symbols++] = (elf_symbol){
+        .name = xstrndup(name, len),
+        .value = sym->st_value,
+        .size = sym->st_size,
+        .defined = sym->st_shndx != SHN_UNDEF,
+        .absolute = sym->st_shndx == SHN_ABS,
+        .bind = GELF_ST_BIND(sym->st_info),
+        .type = GELF_ST_TYPE(sym->st_info),
+    };
+}
+
+/* The symbols of every symbol table. Names are read from the string
+ * table's bytes with a bounded search rather than elf_strptr, whose
+ * check of an unterminated table scans the rest of it for each symbol. */
+static int read_symbols(const char *what, Elf *elf, size_t file_size, elf_info *info) {
+    size_t cap = 0;
+    uint64_t table_bytes = 0;
+    for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn != NULL; scn = elf_nextscn(elf, scn)) {
+        GElf_Shdr sh;
+        if (gelf_getshdr(scn, &sh) == NULL) {
+            diag_error("%s: a bad section header: %s", what, elf_errmsg(-1));
+            return -1;
+        }
+        if (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM) {
+            continue;
+        }
+        /* Tables that overlap could make libelf convert the same bytes
+         * over and over; real ones never add up to more than the file. */
+        table_bytes += sh.sh_size;
+        if (sh.sh_size > file_size || table_bytes > file_size) {
+            diag_error("%s: its symbol tables are larger than the file", what);
+            return -1;
+        }
+        Elf_Data *syms = elf_getdata(scn, NULL);
+        Elf_Scn *str_scn = elf_getscn(elf, sh.sh_link);
+        Elf_Data *strs = str_scn ? elf_getdata(str_scn, NULL) : NULL;
+        if (syms == NULL || strs == NULL || strs->d_buf == NULL) {
+            diag_error("%s: unreadable symbol table (section %zu): %s", what, elf_ndxscn(scn),
+                       elf_errmsg(-1));
+            return -1;
+        }
+        size_t entsize = gelf_fsize(elf, ELF_T_SYM, 1, EV_CURRENT);
+        size_t count = entsize ? syms->d_size / entsize : 0;
+        count = count < INT_MAX ? count : INT_MAX;
+        for (size_t i = 1; i < count; i++) {
+            GElf_Sym sym;
+            if (gelf_getsym(syms, (int)i, &sym) == NULL || sym.st_name >= strs->d_size) {
+                continue;
+            }
+            const char *name = (const char *)strs->d_buf + sym.st_name;
+            size_t room = strs->d_size - sym.st_name;
+            size_t look = room < ELF_NAME_MAX + 1 ? room : ELF_NAME_MAX + 1;
+            const char *nul = memchr(name, '\0', look);
+            if (nul != NULL && mentions_romfs(name, (size_t)(nul - name))) {
+                keep_symbol(info, &cap, name, (size_t)(nul - name), &sym);
+            }
+        }
+    }
+    return 0;
+}
+
+static int read_loads(const char *what, Elf *elf, const uint8_t *bytes, size_t n, flash_pieces *ps,
+                      elf_info *info) {
+    size_t phnum;
+    if (elf_getphdrnum(elf, &phnum) != 0) {
+        diag_error("%s: a bad program header table: %s", what, elf_errmsg(-1));
+        return -1;
+    }
+    size_t cap = 0;
+    phnum = phnum < INT_MAX ? phnum : INT_MAX;
+    for (size_t i = 0; i < phnum; i++) {
+        GElf_Phdr ph;
+        if (gelf_getphdr(elf, (int)i, &ph) == NULL) {
+            diag_error("%s: program header %zu: %s", what, i, elf_errmsg(-1));
+            return -1;
+        }
+        if (ph.p_type != PT_LOAD) {
+            continue;
+        }
+        if (ph.p_filesz > ph.p_memsz) {
+            diag_error("%s: program header %zu holds %" PRIu64 " bytes in the file but %" PRIu64
+                       " in memory",
+                       what, i, ph.p_filesz, ph.p_memsz);
+            return -1;
+        }
+        if (ph.p_offset > n || ph.p_filesz > n - ph.p_offset) {
+            diag_error("%s: program header %zu: %" PRIu64 " bytes at offset 0x%" PRIx64
+                       " run past the end of the file (%zu bytes)",
+                       what, i, ph.p_filesz, ph.p_offset, n);
+            return -1;
+        }
+        if (ph.p_paddr + ph.p_memsz < ph.p_paddr ||
+            (info->elf64 ? false : ph.p_paddr + ph.p_memsz > ((uint64_t)1 << 32))) {
+            diag_error("%s: program header %zu: %" PRIu64 " bytes at 0x%" PRIx64
+                       " run past the end of the address space",
+                       what, i, ph.p_memsz, ph.p_paddr);
+            return -1;
+        }
+        VEC_RESERVE(info->loads, info->n_loads, cap);
+        info->loads[info->n_loads++] = (elf_load){
+            .index = i,
+            .paddr = ph.p_paddr,
+            .vaddr = ph.p_vaddr,
+            .memsz = ph.p_memsz,
+            .filesz = ph.p_filesz,
+            .offset = ph.p_offset,
+            .flags = ph.p_flags,
+        };
+        if (ps != NULL) {
+            pieces_add(ps, ph.p_paddr, ph.p_filesz, bytes + ph.p_offset, i);
+        }
+    }
+    return 0;
+}
+
+int flash_read_elf(const char *what, const uint8_t *p, size_t n, flash_map *out, elf_info *info) {
+    elf_info facts = {0};
+    if (elf_version(EV_CURRENT) == EV_NONE) {
+        diag_error("%s: libelf is out of date: %s", what, elf_errmsg(-1));
+        return -1;
+    }
+    /* libelf takes a mutable image; the caller's bytes stay untouched. */
+    char *copy = xmalloc(n ? n : 1);
+    memcpy(copy, p, n);
+    Elf *elf = elf_memory(copy, n);
+    flash_pieces ps = {0};
+    int rc = -1;
+    GElf_Ehdr eh;
+    if (elf == NULL || elf_kind(elf) != ELF_K_ELF) {
+        diag_error("%s: not an ELF file%s%s", what, elf ? "" : ": ", elf ? "" : elf_errmsg(-1));
+    } else if (gelf_getehdr(elf, &eh) == NULL) {
+        diag_error("%s: a bad ELF header: %s", what, elf_errmsg(-1));
+    } else {
+        facts.machine = eh.e_machine;
+        facts.type = eh.e_type;
+        facts.elf64 = gelf_getclass(elf) == ELFCLASS64;
+        facts.big_endian = eh.e_ident[EI_DATA] == ELFDATA2MSB;
+        if (read_loads(what, elf, (const uint8_t *)copy, n, out ? &ps : NULL, &facts) == 0 &&
+            read_symbols(what, elf, n, &facts) == 0) {
+            rc = out ? pieces_to_map(what, "program header", &ps, out) : 0;
+        }
+    }
+    pieces_free(&ps);
+    elf_end(elf);
+    free(copy);
+    if (rc == 0 && info != NULL) {
+        *info = facts;
+    } else {
+        elf_info_free(&facts);
+    }
+    return rc;
+}
+
+const elf_symbol *elf_info_symbol(const elf_info *info, const char *name) {
+    const elf_symbol *first = NULL;
+    for (size_t i = 0; i < info->n_symbols; i++) {
+        const elf_symbol *s = &info->symbols[i];
+        if (!s->defined || strcmp(s->name, name) != 0) {
+            continue;
+        }
+        if (s->bind == STB_GLOBAL || s->bind == STB_WEAK) {
+            return s;
+        }
+        first = first ? first : s;
+    }
+    return first;
+}
+
+const char *elf_machine_name(uint16_t machine) {
+    switch (machine) {
+    case EM_ARM:
+        return "ARM";
+    case EM_AARCH64:
+        return "AArch64";
+    case EM_RISCV:
+        return "RISC-V";
+    case EM_X86_64:
+        return "x86-64";
+    case EM_386:
+        return "i386";
+    case EM_XTENSA:
+        return "Xtensa";
+    case EM_MIPS:
+        return "MIPS";
+    case EM_PPC:
+        return "PowerPC";
+    case EM_PPC64:
+        return "PowerPC64";
+    default:
+        return NULL;
+    }
+}
+
+void elf_info_free(elf_info *info) {
+    for (size_t i = 0; i < info->n_symbols; i++) {
+        free(info->symbols[i].name);
+    }
+    free(info->symbols);
+    free(info->loads);
+    *info = (elf_info){0};
+}
