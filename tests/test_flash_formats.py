@@ -1,0 +1,509 @@
+"""tool/flash/, the flash-file formats, through tests/unit/flash_tool.c:
+every writer's output read back by independent readers written from the
+specifications (romfs_testlib/flash_files.py) and by the real tools
+(objcopy, srec_cat/srec_info/srec_cmp, dfu-suffix, readelf,
+arm-none-eabi-objcopy, QEMU's generic loader), the C readers on what the
+C writers and the Python writers made, and hostile inputs, each of which
+must give exactly one error line."""
+import os
+import random
+import re
+import resource
+import shutil
+import struct
+import subprocess
+import time
+import unittest
+
+from romfs_testlib import flash_files as ff
+from romfs_testlib.tool import BINARY_DIR, ScratchTestCase, readb
+
+TOOL = os.environ.get("ROMFS_FLASH_TOOL") or os.path.join(BINARY_DIR, "tests", "flash_tool")
+FORMATS = ("bin", "hex", "uf2", "dfu", "elf")
+
+
+def _asan_built():
+    try:
+        with open(TOOL, "rb") as f:
+            return b"__asan_init" in f.read()
+    except OSError:
+        return False
+
+
+ASAN_BUILT = _asan_built()
+
+
+def have(*names):
+    return all(shutil.which(n) for n in names)
+
+
+def tool(*args, check=None, stdout=subprocess.PIPE):
+    proc = subprocess.run([TOOL, *map(str, args)], stdout=stdout, stderr=subprocess.PIPE,
+                          text=True, timeout=300)
+    if check is not None and proc.returncode != check:
+        raise AssertionError(f"flash_tool {' '.join(map(str, args))}: exit {proc.returncode}, "
+                             f"wanted {check}\nstderr:\n{proc.stderr}")
+    return proc
+
+
+def parse_read(stdout):
+    """flash_tool read's output -> (info, runs)."""
+    info, runs = {}, {}
+    for line in stdout.splitlines():
+        if line.startswith("# "):
+            key, _, value = line[2:].partition(" ")
+            info[key] = value
+        else:
+            address, size, data = (line.split(" ") + [""])[:3]
+            runs[int(address, 16)] = bytes.fromhex(data)
+            assert len(runs[int(address, 16)]) == int(size)
+    return info, runs
+
+
+def pages(runs, page=256, fill=0xff):
+    """What a UF2 of `runs` holds: every touched 256-byte page, whole."""
+    touched = {}
+    for address, data in runs.items():
+        for i, b in enumerate(data):
+            base = (address + i) // page * page
+            touched.setdefault(base, bytearray([fill] * page))[(address + i) - base] = b
+    return ff.merge((a, bytes(d)) for a, d in touched.items())
+
+
+def flat(runs, fill=0xff):
+    """What a bin of `runs` holds, from the lowest address."""
+    if not runs:
+        return b""
+    low = min(runs)
+    end = max(a + len(d) for a, d in runs.items())
+    out = bytearray([fill] * (end - low))
+    for a, d in runs.items():
+        out[a - low:a - low + len(d)] = d
+    return bytes(out)
+
+
+def random_maps():
+    """(name, [(address, bytes)]) test maps, the same on every run."""
+    rng = random.Random(0x5EED)
+
+    def blob(n):
+        return bytes(rng.getrandbits(8) for _ in range(n))
+
+    maps = [("empty", [])]
+    for i in range(3):
+        size = rng.randrange(1, 5000)
+        maps.append((f"one-{i}", [(rng.randrange(0, (1 << 32) - size), blob(size))]))
+    for i in range(3):
+        segs, at = [], rng.randrange(0, 1 << 28)
+        for _ in range(rng.randrange(3, 7)):
+            size = rng.randrange(1, 3000)
+            segs.append((at, blob(size)))
+            at += size + rng.randrange(1, 70000)
+        maps.append((f"gaps-{i}", segs))
+    maps.append(("across-64k", [(0x0801FFF3, blob(0x10031)), (0x0803FFFF, blob(2))]))
+    maps.append(("top-of-4g", [(0xFFFFFF00 - 37, blob(37 + 256))]))
+    maps.append(("touching", [(0x10000000, blob(100)), (0x10000064, blob(9)),
+                              (0x10000100, blob(256))]))
+    maps.append(("odd-sizes", [(0x20000000 + 0x1000 * i, blob(n))
+                               for i, n in enumerate((1, 3, 15, 17, 255, 257))]))
+    maps.append(("shared-page", [(0x2000_0010, blob(5)), (0x2000_0080, blob(7))]))
+    return maps
+
+
+class FlashCase(ScratchTestCase):
+    def setUp(self):
+        super().setUp()
+        if not os.path.exists(TOOL):
+            self.skipTest(f"{TOOL} not built")
+        self.n = 0
+
+    def segment_args(self, segments, mem=False):
+        args = ["mem=1"] if mem else []
+        for address, data in segments:
+            self.n += 1
+            args.append(f"0x{address:x}:{self.write(f'seg{self.n}.bin', data)}")
+        return args
+
+    def write_map(self, fmt, segments, name=None, opts=(), mem=False):
+        out = self.path(name or f"out{self.n}.{fmt}")
+        tool("write", fmt, out, *opts, *self.segment_args(segments, mem), check=0)
+        return out
+
+    def c_read(self, path, *args):
+        proc = tool("read", path, *args, check=0)
+        return parse_read(proc.stdout)
+
+    def fails(self, args, message):
+        """flash_tool ARGS exits 1 with exactly `romfs: error: MESSAGE`."""
+        proc = tool(*args)
+        self.assertEqual((proc.returncode, proc.stderr), (1, f"romfs: error: {message}\n"))
+
+    def read_fails(self, data, name, message):
+        path = self.write(name, data)
+        self.fails(["read", path], message.replace("FILE", path))
+
+
+class RoundTrips(FlashCase):
+    """Each format, each test map: the independent reader and the C reader
+    both get back exactly the map (UF2: whole pages, 0xff around the map;
+    bin: one run from the lowest address, 0xff in the gaps)."""
+
+    def expected(self, fmt, segments):
+        runs = ff.merge(segments)
+        if fmt == "uf2":
+            return pages(runs)
+        if fmt == "bin":
+            return {min(runs): flat(runs)} if runs else {}
+        return runs
+
+    def python_read(self, fmt, data):
+        if fmt == "hex":
+            return ff.read_ihex(data)
+        if fmt == "uf2":
+            return ff.read_uf2(data)[0]
+        if fmt == "dfu":
+            return ff.read_dfuse(data)[0]
+        if fmt == "elf":
+            runs, _ = ff.read_elf(data)
+            self.assertEqual(ff.section_runs(data), runs, "sections and segments differ")
+            return runs
+        return {}
+
+    def test_every_format_every_map(self):
+        for name, segments in random_maps():
+            for fmt in FORMATS:
+                for mem in (False, True):
+                    with self.subTest(map=name, format=fmt, mem=mem):
+                        out = self.write_map(fmt, segments, f"{name}-{mem}.{fmt}", mem=mem)
+                        want = self.expected(fmt, segments)
+                        data = readb(out)
+                        if fmt == "bin":
+                            self.assertEqual(data, flat(ff.merge(segments)))
+                            low = min(want) if want else 0
+                            _, runs = self.c_read(out, "format=bin", f"address={low}")
+                            self.assertEqual(runs, want)
+                            continue
+                        self.assertEqual(self.python_read(fmt, data), want)
+                        _, runs = self.c_read(out)
+                        self.assertEqual(runs, want)
+
+    def test_hex_layout(self):
+        """Type 04 first and on every change of the upper address, 16-byte
+        records that never cross 64 KiB, uppercase, CR LF, type 01 last."""
+        data = bytes(range(40))
+        out = self.write_map("hex", [(0x0801FFF8, data), (0x08030000, b"\x01")])
+        self.assertEqual(readb(out).decode("ascii"), "".join(line + "\r\n" for line in [
+            ff.ihex_record(0x04, 0, b"\x08\x01"),
+            ff.ihex_record(0x00, 0xFFF8, data[:8]),
+            ff.ihex_record(0x04, 0, b"\x08\x02"),
+            ff.ihex_record(0x00, 0x0000, data[8:24]),
+            ff.ihex_record(0x00, 0x0010, data[24:]),
+            ff.ihex_record(0x04, 0, b"\x08\x03"),
+            ff.ihex_record(0x00, 0x0000, b"\x01"),
+            ":00000001FF",
+        ]))
+
+    def test_uf2_layout(self):
+        """256-byte payloads at 256-aligned addresses, numbered over the
+        file, familyID with flag 0x2000 when given, none otherwise."""
+        segs = [(0x10000080, b"\xaa" * 300), (0x10000400, b"\xbb")]
+        for opts, flags, family in (((), 0, 0), (("family=rp2040",), 0x2000, 0xE48BFF56),
+                                    (("family=0x12345678",), 0x2000, 0x12345678)):
+            with self.subTest(opts=opts):
+                data = readb(self.write_map("uf2", segs, opts=opts))
+                self.assertEqual(len(data), 3 * 512)
+                for i in range(3):
+                    fields = struct.unpack_from("<8I", data, 512 * i)
+                    self.assertEqual(fields, (ff.UF2_MAGIC_START0, ff.UF2_MAGIC_START1, flags,
+                                              [0x10000000, 0x10000100, 0x10000400][i], 256, i,
+                                              3, family))
+                    self.assertEqual(data[512 * i + 32 + 256:512 * i + 508], b"\0" * 220)
+                first = data[32:32 + 256]
+                self.assertEqual(first, b"\xff" * 0x80 + b"\xaa" * 0x80)
+
+    def test_dfu_layout(self):
+        """The prefix, one target named ROMFS (or as asked), one element per
+        segment, the suffix with bcdDevice 0xffff, the VID/PID asked for,
+        bcdDFU 0x011a and the DFU CRC."""
+        segs = [(0x08010000, b"abc"), (0x08020000, b"defg")]
+        data = readb(self.write_map("dfu", segs, opts=("vid=0x0483", "pid=0xdf11")))
+        runs, info = ff.read_dfuse(data)
+        self.assertEqual(runs, dict(segs))
+        self.assertEqual(info, {"vid": 0x0483, "pid": 0xdf11, "bcd_device": 0xffff,
+                                "bcd_dfu": 0x011a, "targets": [(0, "ROMFS")]})
+        self.assertEqual(data[:11], b"DfuSe\x01" + struct.pack("<I", len(data) - 16) + b"\x01")
+        self.assertEqual(struct.unpack_from("<I", data, 11 + 266)[0], 8 + 3 + 8 + 4)
+        data = readb(self.write_map("dfu", segs, opts=("alt=2", "name=")))
+        self.assertEqual(ff.read_dfuse(data)[1]["targets"], [(2, None)])
+        info, _ = self.c_read(self.write_map("dfu", segs, opts=("alt=1", "name=Internal Flash")))
+        self.assertEqual((info["alt"], info["name"]), ("1", "Internal Flash"))
+
+    def test_elf_layout(self):
+        segs = [(0x08000000, b"\x01" * 10), (0x08010003, b"\x02" * 3), (0x20000000, b"\x03")]
+        for opts, cls, endian in (((), 32, "<"), (("elf64=1", "machine=62"), 64, "<"),
+                                  (("big=1",), 32, ">"), (("elf64=1", "big=1"), 64, ">")):
+            with self.subTest(opts=opts):
+                data = readb(self.write_map("elf", segs, opts=opts))
+                runs, info = ff.read_elf(data)
+                self.assertEqual(runs, dict(segs))
+                self.assertEqual((info["class"], info["endian"], info["type"], info["entry"]),
+                                 (cls, endian, 2, 0))
+                self.assertEqual(info["machine"], 62 if "machine=62" in opts else 40)
+                self.assertEqual([(p["type"], p["vaddr"], p["paddr"], p["flags"], p["align"])
+                                  for p in info["phdrs"]],
+                                 [(1, 0x08000000, 0x08000000, 4, 4096),
+                                  (1, 0x08010003, 0x08010003, 4, 1),
+                                  (1, 0x20000000, 0x20000000, 4, 4096)])
+                for p in info["phdrs"]:
+                    self.assertEqual(p["offset"] % p["align"], p["vaddr"] % p["align"])
+                self.assertEqual([s["name"] for s in info["sections"]],
+                                 ["", ".romfs", ".romfs.1", ".romfs.2", ".shstrtab"])
+
+
+def tool_maps():
+    """The non-empty test maps, which real tools take."""
+    return [(name, segs) for name, segs in random_maps() if segs]
+
+
+def run(*args, **kw):
+    return subprocess.run(list(map(str, args)), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=kw.pop("text", True), timeout=120, **kw)
+
+
+@unittest.skipUnless(have("objcopy", "srec_cat", "srec_info", "srec_cmp"),
+                     "binutils or srecord not installed")
+class HexWithRealTools(FlashCase):
+    def test_objcopy_and_srec_cat_give_the_bytes(self):
+        for name, segs in tool_maps():
+            with self.subTest(map=name):
+                hexfile = self.write_map("hex", segs, f"{name}.hex")
+                runs = ff.merge(segs)
+                low = min(runs)
+                want = flat(runs)
+                by_objcopy = self.path(f"{name}.objcopy.bin")
+                proc = run("objcopy", "-I", "ihex", "-O", "binary", "--gap-fill", "0xff",
+                           hexfile, by_objcopy)
+                self.assertEqual(proc.returncode, 0, proc.stderr)
+                self.assertEqual(readb(by_objcopy), want)
+                by_srec = self.path(f"{name}.srec.bin")
+                proc = run("srec_cat", "(", hexfile, "-Intel", "-fill", "0xFF", "-over", hexfile,
+                           "-Intel", ")", "-offset", f"-0x{low:x}", "-o", by_srec, "-Binary")
+                self.assertEqual(proc.returncode, 0, proc.stderr)
+                self.assertEqual(readb(by_srec), want)
+
+    def test_srec_info_sees_the_ranges(self):
+        for name, segs in tool_maps():
+            with self.subTest(map=name):
+                hexfile = self.write_map("hex", segs, f"{name}.hex")
+                proc = run("srec_info", hexfile, "-Intel")
+                self.assertEqual(proc.returncode, 0, proc.stderr)
+                self.assertEqual(proc.stderr, "")
+                self.assertIn("Format: Intel Hexadecimal", proc.stdout)
+                ranges = [(int(a, 16), int(b, 16)) for a, b in
+                          re.findall(r"([0-9A-F]+) - ([0-9A-F]+)", proc.stdout)]
+                # srec_info prints an inclusive end, and a range ending at 4 GiB
+                # as ending at 0 (its 32-bit arithmetic wraps).
+                self.assertEqual(ranges, [(a, (a + len(d) - 1) & 0xffffffff)
+                                          for a, d in sorted(ff.merge(segs).items())])
+
+    def test_srec_cmp_matches_srec_cats_own_hex(self):
+        for name, segs in tool_maps():
+            with self.subTest(map=name):
+                ours = self.write_map("hex", segs, f"{name}.hex")
+                args = []
+                for i, (address, data) in enumerate(segs):
+                    args += [self.write(f"{name}.{i}.bin", data), "-Binary",
+                             "-offset", f"0x{address:x}"]
+                ref = self.path(f"{name}.ref.hex")
+                proc = run("srec_cat", *args, "-o", ref, "-Intel")
+                self.assertEqual(proc.returncode, 0, proc.stderr)
+                proc = run("srec_cmp", ours, "-Intel", ref, "-Intel")
+                self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+
+    def test_the_c_reader_takes_what_the_tools_write(self):
+        rng = random.Random(7)
+        data = bytes(rng.getrandbits(8) for _ in range(3000))
+        cases = {
+            "objcopy": ["objcopy", "-I", "binary", "-O", "ihex", "--change-addresses",
+                        "0x0800fff0", "IN", "OUT"],
+            "srec-i32": ["srec_cat", "IN", "-Binary", "-offset", "0x0800fff0", "-o", "OUT",
+                         "-Intel", "-Output_Block_Size", "32"],
+            "srec-i16-segments": ["srec_cat", "IN", "-Binary", "-offset", "0x1fff0", "-o",
+                                  "OUT", "-Intel", "--address-length=3"],
+            "srec-start-address": ["srec_cat", "IN", "-Binary", "-offset", "0x0800fff0",
+                                   "-execution-start-address", "0x08010001", "-o", "OUT",
+                                   "-Intel"],
+        }
+        src = self.write("in.bin", data)
+        for name, argv in cases.items():
+            with self.subTest(tool=name):
+                out = self.path(f"{name}.hex")
+                proc = run(*[src if a == "IN" else out if a == "OUT" else a for a in argv])
+                self.assertEqual(proc.returncode, 0, proc.stderr)
+                address = 0x1fff0 if "i16" in name else 0x0800fff0
+                _, runs = self.c_read(out)
+                self.assertEqual(runs, {address: data})
+                self.assertEqual(ff.read_ihex(readb(out)), {address: data})
+
+
+@unittest.skipUnless(have("dfu-suffix"), "dfu-util not installed")
+class DfuWithRealTools(FlashCase):
+    def suffix_check(self, path):
+        proc = run("dfu-suffix", "--check", path)
+        fields = dict(re.findall(r"^([A-Za-z ]+):\s+(\S+)$", proc.stdout, re.M))
+        return proc.returncode, fields, proc.stderr
+
+    def test_dfu_suffix_accepts_every_map(self):
+        for name, segs in tool_maps():
+            if max(a + len(d) for a, d in segs) > 1 << 32:
+                continue
+            with self.subTest(map=name):
+                path = self.write_map("dfu", segs, f"{name}.dfu",
+                                      opts=("vid=0x0483", "pid=0xdf11"))
+                rc, fields, err = self.suffix_check(path)
+                self.assertEqual(rc, 0, err)
+                self.assertEqual(err, "")
+                self.assertEqual((fields["BCD device"], fields["Product ID"],
+                                  fields["Vendor ID"], fields["BCD DFU"], fields["Length"]),
+                                 ("0xFFFF", "0xDF11", "0x0483", "0x011A", "16"))
+                self.assertEqual(int(fields["CRC"], 16),
+                                 struct.unpack("<I", readb(path)[-4:])[0])
+
+    def test_dfu_suffix_rejects_a_changed_byte_and_so_do_we(self):
+        path = self.write_map("dfu", [(0x08000000, b"\x11" * 64)])
+        data = bytearray(readb(path))
+        data[11 + 274 + 8 + 5] ^= 0x40
+        bad = self.write("bad.dfu", bytes(data))
+        rc, _, err = self.suffix_check(bad)
+        self.assertNotEqual(rc, 0)
+        self.assertIn("CRC does not match", err)
+        self.fails(["read", bad], f"{bad}: the DFU suffix's CRC is 0x"
+                   f"{struct.unpack('<I', data[-4:])[0]:08x}, the file's is 0x"
+                   f"{ff.dfu_crc(bytes(data[:-4])):08x} (corrupt or changed after it was made)")
+
+    def test_dfu_suffix_delete_leaves_the_dfuse_body(self):
+        segs = [(0x08000000, b"\x11" * 64), (0x08004000, b"\x22" * 7)]
+        path = self.write_map("dfu", segs)
+        body = readb(path)[:-16]
+        proc = run("dfu-suffix", "--delete", path)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(readb(path), body)
+        self.assertEqual(body, ff.dfuse_body([(0, "ROMFS", segs)]))
+
+    def test_we_read_what_dfu_suffix_signs(self):
+        """A DfuSe body from the specification, its suffix and CRC added by
+        dfu-suffix itself."""
+        segs = [(0x08000000, bytes(range(200))), (0x08100000, b"\x5a" * 33)]
+        path = self.write("signed.dfu", ff.dfuse_body([(0, "Internal Flash", segs)]))
+        proc = run("dfu-suffix", "-v", "0x0483", "-p", "0xdf11", "-d", "0x2200", "-S",
+                   "0x011a", "-a", path)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        info, runs = self.c_read(path)
+        self.assertEqual(runs, dict(segs))
+        self.assertEqual((info["vid"], info["pid"], info["bcd_device"], info["bcd_dfu"],
+                          info["name"]), ("0x0483", "0xdf11", "0x2200", "0x011a",
+                                          "Internal Flash"))
+
+
+class ElfWithRealTools(FlashCase):
+    VARIANTS = {  # options, the objcopy that reads it
+        "elf32-arm": ((), "arm-none-eabi-objcopy"),
+        "elf32-arm-big": (("big=1",), "arm-none-eabi-objcopy"),
+        "elf64-x86-64": (("elf64=1", "machine=62"), "objcopy"),
+    }
+
+    def maps_for(self, variant):
+        for name, segs in tool_maps():
+            if variant.startswith("elf64") or max(a + len(d) for a, d in segs) <= 1 << 32:
+                # objcopy -O binary of segments far apart would be gigabytes
+                if max(a + len(d) for a, d in segs) - min(a for a, _ in segs) < 1 << 24:
+                    yield name, segs
+
+    @unittest.skipUnless(have("readelf"), "binutils not installed")
+    def test_readelf_shows_segments_and_sections(self):
+        for variant, (opts, _) in self.VARIANTS.items():
+            segs = [(0x08000000, b"\x01" * 100), (0x08020001, b"\x02" * 5)]
+            path = self.write_map("elf", segs, f"{variant}.elf", opts=opts)
+            with self.subTest(variant=variant):
+                proc = run("readelf", "-hlSW", path)
+                self.assertEqual(proc.returncode, 0, proc.stderr)
+                self.assertEqual(proc.stderr, "")
+                out = proc.stdout
+                self.assertIn("EXEC (Executable file)", out)
+                self.assertIn("big endian" if "big=1" in opts else "little endian", out)
+                self.assertIn("ELF64" if "elf64=1" in opts else "ELF32", out)
+                self.assertIn("Advanced Micro Devices X86-64" if "machine=62" in opts else
+                              "Machine:                           ARM", out)
+                loads = re.findall(r"^\s+LOAD\s+0x([0-9a-f]+) 0x([0-9a-f]+) 0x([0-9a-f]+) "
+                                   r"0x([0-9a-f]+) 0x([0-9a-f]+) (\S+)\s+0x([0-9a-f]+)$", out, re.M)
+                self.assertEqual([(int(v, 16), int(p, 16), int(fs, 16), int(ms, 16), fl)
+                                  for _, v, p, fs, ms, fl, _ in loads],
+                                 [(0x08000000, 0x08000000, 100, 100, "R"),
+                                  (0x08020001, 0x08020001, 5, 5, "R")])
+                sections = re.findall(r"^\s+\[\s*\d+\] (\S+)\s+PROGBITS\s+([0-9a-f]+) "
+                                      r"([0-9a-f]+) ([0-9a-f]+) \S+\s+A ", out, re.M)
+                self.assertEqual([(n, int(a, 16), int(sz, 16)) for n, a, _, sz in sections],
+                                 [(".romfs", 0x08000000, 100), (".romfs.1", 0x08020001, 5)])
+                self.assertRegex(out, r"00\s+\.romfs \n\s+01\s+\.romfs\.1 \n")
+
+    def test_objcopy_binary_gives_the_bytes(self):
+        for variant, (opts, objcopy) in self.VARIANTS.items():
+            if not have(objcopy):
+                continue
+            for name, segs in self.maps_for(variant):
+                with self.subTest(variant=variant, map=name):
+                    path = self.write_map("elf", segs, f"{variant}.{name}.elf", opts=opts)
+                    out = self.path(f"{variant}.{name}.bin")
+                    proc = run(objcopy, "-O", "binary", "--gap-fill", "0xff", path, out)
+                    self.assertEqual(proc.returncode, 0, proc.stderr)
+                    self.assertEqual(readb(out), flat(ff.merge(segs)))
+
+    @unittest.skipUnless(have("arm-none-eabi-objcopy"), "arm-none-eabi binutils not installed")
+    def test_arm_objcopy_ihex_of_it_is_the_map(self):
+        for name, segs in self.maps_for("elf32-arm"):
+            with self.subTest(map=name):
+                path = self.write_map("elf", segs, f"{name}.elf")
+                out = self.path(f"{name}.hex")
+                proc = run("arm-none-eabi-objcopy", "-O", "ihex", path, out)
+                self.assertEqual(proc.returncode, 0, proc.stderr)
+                self.assertEqual(ff.read_ihex(readb(out)), ff.merge(segs))
+
+
+QEMU_RAM = 0x40200000  # virt's RAM starts at 0x40000000, its device tree there
+
+
+@unittest.skipUnless(have("qemu-system-arm"), "qemu-system-arm not installed")
+class QemuGenericLoader(FlashCase):
+    """QEMU's generic loader (-device loader,file=...) puts an ELF's
+    segments and a HEX file's records into guest memory; the monitor's xp
+    shows what landed."""
+
+    def guest_bytes(self, files, ranges):
+        script = "".join(f"xp /{n}xb 0x{a:x}\n" for a, n in ranges) + "quit\n"
+        argv = ["qemu-system-arm", "-M", "virt", "-m", "256", "-nodefaults", "-display", "none",
+                "-S", "-monitor", "stdio"]
+        for f in files:
+            argv += ["-device", f"loader,file={f}"]
+        proc = subprocess.run(argv, input=script, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, timeout=60)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        memory = {}
+        for m in re.finditer(r"([0-9a-f]{16}): ((?:0x[0-9a-f]{2} ?)+)", proc.stdout):
+            base = int(m.group(1), 16)
+            for i, b in enumerate(m.group(2).split()):
+                memory[base + i] = int(b, 16)
+        return [bytes(memory[a + i] for i in range(n)) for a, n in ranges]
+
+    def test_elf_and_hex_load_where_they_say(self):
+        rng = random.Random(11)
+        segs = [(QEMU_RAM + 0x1000, bytes(rng.getrandbits(8) for _ in range(300))),
+                (QEMU_RAM + 0x23457, bytes(rng.getrandbits(8) for _ in range(77)))]
+        hex_segs = [(QEMU_RAM + 0x10fff0 + 1, bytes(rng.getrandbits(8) for _ in range(100)))]
+        elf = self.write_map("elf", segs, "guest.elf")
+        hexfile = self.write_map("hex", hex_segs, "guest.hex")
+        got = self.guest_bytes([elf, hexfile], [(a, len(d)) for a, d in segs + hex_segs])
+        self.assertEqual(got, [d for _, d in segs + hex_segs])
+
+
+if __name__ == "__main__":
+    unittest.main()
