@@ -505,5 +505,334 @@ class QemuGenericLoader(FlashCase):
         self.assertEqual(got, [d for _, d in segs + hex_segs])
 
 
+
+class HostileHex(FlashCase):
+    """Each broken HEX file: exit 1 and exactly one error line."""
+
+    def test_each_fault_names_its_line(self):
+        R = ff.ihex_record
+        good = ff.write_ihex({0x08000000: bytes(range(40))})
+        lines = good.splitlines()
+
+        def edit(i, new):
+            return "\n".join(lines[:i] + [new] + lines[i + 1:]) + "\n"
+
+        cases = {
+            "checksum": (edit(2, lines[2][:-2] + "00"),
+                         "FILE:3: checksum 0x00 does not match the record (it should be 0x68)"),
+            "truncated": (edit(2, lines[2][:21]),
+                          "FILE:3: the record's length byte says 16 data bytes, the line holds 5"),
+            "odd": (edit(2, lines[2][:-1]), "FILE:3: a record has an odd number of hex digits"),
+            "not-hex": (edit(2, lines[2][:10] + "G" + lines[2][11:]),
+                        "FILE:3: 'G' at column 11 is not a hex digit"),
+            "no-colon": ("xyz\n" + R(1, 0) + "\n", "FILE:1: a record starts with ':', not 'x'"),
+            "short": (":00000001\n", "FILE:1: a record is shorter than its 5-byte frame"),
+            "no-eof": ("\n".join(lines[:-1]) + "\n", "FILE: no end-of-file record (:00000001FF)"),
+            "empty": ("", "FILE: no end-of-file record (:00000001FF)"),
+            "after-eof": (good + R(0, 0, b"x") + "\n",
+                          "FILE:6: a record after the end-of-file record"),
+            "type-06": (R(6, 0) + "\n" + R(1, 0) + "\n",
+                        "FILE:1: record type 0x06 is not one of 00 to 05"),
+            "ela-length": (R(4, 0, b"\x08") + "\n" + R(1, 0) + "\n",
+                           "FILE:1: a type-04 record holds 2 data bytes, not 1"),
+            "eof-length": (R(1, 0, b"\0") + "\n",
+                           "FILE:1: a type-01 record holds 0 data bytes, not 1"),
+            "start-length": (R(5, 0, b"\0\0") + "\n" + R(1, 0) + "\n",
+                             "FILE:1: a type-05 record holds 4 data bytes, not 2"),
+            "past-4g": (R(4, 0, b"\xff\xff") + "\n" + R(0, 0xfff8, b"a" * 16) + "\n" +
+                        R(1, 0) + "\n",
+                        "FILE:2: the record's data runs past the 4 GiB an Intel HEX file "
+                        "addresses"),
+            "overlap": (R(0, 0x100, b"a" * 16) + "\n" + R(0, 0x200, b"b") + "\n" +
+                        R(0, 0x108, b"c" * 16) + "\n" + R(1, 0) + "\n",
+                        "FILE: line 3 (0x00000108..0x00000117) overlaps line 1 "
+                        "(0x00000100..0x0000010f)"),
+            "overlap-by-wrap": (R(2, 0, b"\x10\x00") + "\n" + R(0, 0xfff8, b"a" * 16) + "\n" +
+                                R(0, 0x0004, b"b") + "\n" + R(1, 0) + "\n",
+                                "FILE: line 3 (0x00010004..0x00010004) overlaps line 2 "
+                                "(0x00010000..0x00010007)"),
+        }
+        for name, (text, message) in cases.items():
+            with self.subTest(name):
+                self.read_fails(text.encode(), f"{name}.hex", message)
+
+    def test_what_the_spec_allows_reads(self):
+        """LF or CR LF, lowercase, blank lines, start address records, 02
+        segments that wrap, 04 data running across 64 KiB."""
+        R = ff.ihex_record
+        text = "\r\n".join([
+            R(2, 0, b"\x10\x00"), R(0, 0xfffe, b"abcd").lower(), "",
+            R(3, 0, b"\0\0\0\0"), R(4, 0, b"\x08\x00"), R(0, 0xfffc, b"12345678"),
+            R(5, 0, b"\x08\0\0\x01"), R(1, 0)]) + "\r\n   \n"
+        _, runs = self.c_read(self.write("spec.hex", text))
+        self.assertEqual(runs, {0x10000: b"cd", 0x1fffe: b"ab", 0x0800fffc: b"12345678"})
+        self.assertEqual(ff.read_ihex(text), runs)
+
+    def test_a_large_hostile_file_is_read_in_linear_time(self):
+        """20 MiB of records all writing one address: parsed, sorted and
+        refused in seconds."""
+        record = (ff.ihex_record(0, 0x100, b"\x55" * 16) + "\n").encode()
+        data = record * ((20 << 20) // len(record)) + b":00000001FF\n"
+        path = self.write("same.hex", data)
+        start = time.monotonic()
+        proc = tool("read", path)
+        elapsed = time.monotonic() - start
+        self.assertEqual(proc.returncode, 1)
+        self.assertEqual(proc.stderr, f"romfs: error: {path}: line 2 (0x00000100..0x0000010f) "
+                                      f"overlaps line 1 (0x00000100..0x0000010f)\n")
+        self.assertLess(elapsed, 60 if ASAN_BUILT else 10)
+
+
+class HostileUf2(FlashCase):
+    def test_each_fault_names_its_block(self):
+        B = ff.uf2_block
+        blocks = [B(0x1000 + 256 * i, bytes([i]) * 256, i, 4) for i in range(4)]
+
+        def patched(i, offset, value):
+            b = bytearray(blocks[i])
+            b[offset] = value
+            return b"".join(blocks[:i]) + bytes(b) + b"".join(blocks[i + 1:])
+
+        def with_block(i, block):
+            return b"".join(blocks[:i]) + block + b"".join(blocks[i + 1:])
+
+        cases = {
+            "truncated": (b"".join(blocks)[:-100],
+                          "FILE: 1948 bytes is not a whole number of 512-byte UF2 blocks "
+                          "(412 left over)"),
+            "start-magic": (patched(2, 0, 0), "FILE: block 2 (offset 0x400): no UF2 start magic"),
+            "second-magic": (patched(2, 4, 0),
+                             "FILE: block 2 (offset 0x400): no UF2 start magic"),
+            "end-magic": (patched(1, 508, 0), "FILE: block 1 (offset 0x200): no UF2 end magic"),
+            "out-of-order": (blocks[0] + blocks[2] + blocks[1] + blocks[3],
+                             "FILE: block 1 (offset 0x200): block number 2, expected 1 "
+                             "(blocks out of order or missing)"),
+            "missing-last": (b"".join(blocks[:3]),
+                             "FILE: the file ends after block number 2 of 4 (blocks missing)"),
+            "repeated": (blocks[0] + blocks[1] + blocks[1] + blocks[3],
+                         "FILE: block 2 (offset 0x400): block number 1, expected 2 "
+                         "(blocks out of order or missing)"),
+            "payload-0": (with_block(1, B(0x2000, b"", 1, 4)),
+                          "FILE: block 1 (offset 0x200): a payload of 0 bytes (UF2 holds 1 to 476)"),
+            "payload-477": (with_block(1, B(0x2000, b"x" * 476, 1, 4, size=477)),
+                            "FILE: block 1 (offset 0x200): a payload of 477 bytes (UF2 holds 1 "
+                            "to 476)"),
+            "payload-md5": (with_block(1, B(0x2000, b"x" * 460, 1, 4, flags=0x4000)),
+                            "FILE: block 1 (offset 0x200): a payload of 460 bytes (UF2 holds 1 "
+                            "to 452)"),
+            "file-container": (with_block(1, B(0, b"x" * 16, 1, 4, flags=0x1000)),
+                               "FILE: block 1 (offset 0x200): a file container block (flag "
+                               "0x1000), not flash contents"),
+            "two-families": (B(0, b"a", 0, 2, flags=0x2000, family=0xE48BFF56) +
+                             B(256, b"b", 1, 2, flags=0x2000, family=0xE48BFF59),
+                             "FILE: block 1 (offset 0x200): family 0xe48bff59, earlier blocks "
+                             "have 0xe48bff56"),
+            "family-dropped": (B(0, b"a", 0, 2, flags=0x2000, family=0xE48BFF56) +
+                               B(256, b"b", 1, 2),
+                               "FILE: block 1 (offset 0x200): family none, earlier blocks have "
+                               "0xe48bff56"),
+            "count-changes": (B(0x100, b"a", 0, 3) + B(0x200, b"b", 1, 2),
+                              "FILE: block 1 (offset 0x200): says the file has 2 blocks, "
+                              "earlier ones said 3"),
+            "number-past-count": (B(0x100, b"a", 5, 3),
+                                  "FILE: block 0 (offset 0x0): block number 5 of 3"),
+            "past-4g": (B(0xFFFFFF80, b"a" * 256, 0, 1),
+                        "FILE: block 0 (offset 0x0): 256 bytes at 0xffffff80 run past 4 GiB"),
+            "overlap": (B(0x100, b"a" * 256, 0, 2) + B(0x180, b"b" * 256, 1, 2),
+                        "FILE: block 1 (0x00000180..0x0000027f) overlaps block 0 "
+                        "(0x00000100..0x000001ff)"),
+        }
+        for name, (data, message) in cases.items():
+            with self.subTest(name):
+                self.read_fails(data, f"{name}.uf2", message)
+
+    def test_what_the_spec_allows_reads(self):
+        """Payloads that are not 256 bytes or not aligned, "not main flash"
+        blocks (skipped, but counted), concatenated files, and blocks in
+        any address order."""
+        B = ff.uf2_block
+        data = (B(0x2000, b"x" * 476, 0, 3, flags=0x2000, family=0x57755A57) +
+                B(0x1000, b"comment", 1, 3, flags=0x2001, family=0x57755A57) +
+                B(0x1003, b"abc", 2, 3, flags=0x2000, family=0x57755A57) +
+                B(0x3000, b"yz", 0, 1, flags=0x2000, family=0x57755A57))
+        info, runs = self.c_read(self.write("spec.uf2", data))
+        self.assertEqual(runs, {0x1003: b"abc", 0x2000: b"x" * 476, 0x3000: b"yz"})
+        self.assertEqual((info["blocks"], info["skipped"], info["family"]),
+                         ("4", "1", "0x57755a57 stm32f4"))
+
+    def test_a_large_hostile_file_is_read_in_linear_time(self):
+        block = ff.uf2_block(0x100, b"\xaa" * 256, 0, 1)
+        n = 65536
+        data = b"".join(ff.uf2_block(0x100, b"\xaa" * 256, i, n) for i in range(2)) + \
+            b"".join(block[:20] + struct.pack("<II", i, n) + block[28:] for i in range(2, n))
+        path = self.write("same.uf2", data)
+        start = time.monotonic()
+        proc = tool("read", path)
+        self.assertEqual(proc.returncode, 1)
+        self.assertEqual(proc.stderr, f"romfs: error: {path}: block 1 (0x00000100..0x000001ff) "
+                                      f"overlaps block 0 (0x00000100..0x000001ff)\n")
+        self.assertLess(time.monotonic() - start, 60 if ASAN_BUILT else 10)
+
+
+class HostileDfu(FlashCase):
+    SEGS = [(0x08000000, b"\x11" * 64), (0x08004000, b"\x22" * 7)]
+
+    def test_each_fault_names_where(self):
+        body = ff.dfuse_body([(0, "ROMFS", self.SEGS)])
+        S = ff.dfu_suffix
+
+        def patched(offset, fmt, value, fix_size=False):
+            b = bytearray(body)
+            struct.pack_into(fmt, b, offset, value)
+            return S(bytes(b))
+
+        cases = {
+            "crc": (S(body, crc=0x12345678),
+                    f"FILE: the DFU suffix's CRC is 0x12345678, the file's is "
+                    f"0x{ff.dfu_crc(S(body)[:-4]):08x} (corrupt or changed after it was made)"),
+            "no-suffix": (body, 'FILE: no DFU suffix (no "UFD" signature at offset 0x16c)'),
+            "suffix-length": (S(body)[:-5] + b"\x05" + struct.pack(
+                "<I", ff.dfu_crc(S(body)[:-5] + b"\x05")),
+                "FILE: the DFU suffix says it is 5 bytes long (offset 0x17f)"),
+            "bcd-dfu": (S(body, bcd_dfu=0x0110),
+                        "FILE: bcdDFU 0x0110 in the DFU suffix (a DfuSe file has 0x011a)"),
+            "short": (b"DfuSe\x01",
+                      "FILE: 6 bytes is too short for a DfuSe file (a prefix and a suffix take "
+                      "27)"),
+            "signature": (S(b"DfuSx" + body[5:]), 'FILE: no "DfuSe" signature at offset 0'),
+            "version": (S(ff.dfuse_body([(0, "ROMFS", self.SEGS)], version=2)),
+                        "FILE: DfuSe version 2 (only version 1 exists)"),
+            "image-size": (S(ff.dfuse_body([(0, "ROMFS", self.SEGS)], image_size=1000)),
+                           "FILE: the DfuSe prefix says the image is 1000 bytes, the file holds "
+                           "372 before its suffix"),
+            "no-targets": (S(ff.dfuse_body([])),
+                           "FILE: the DfuSe prefix says the file holds no targets"),
+            "target-signature": (S(body[:11] + b"Tarxet" + body[17:]),
+                                 'FILE: target 1 at offset 0xb: no "Target" signature'),
+            "target-size": (S(ff.dfuse_body([(0, "ROMFS", self.SEGS)], target_size_delta=4)),
+                            "FILE: target 1 says its elements take 91 bytes, they take 87"),
+            "element-size": (patched(11 + 274 + 4, "<I", 0x10000),
+                             "FILE: element 1 (target 1) at offset 0x11d: 65536 bytes, but only "
+                             "79 are left before the suffix"),
+            "element-count": (patched(11 + 270, "<I", 0xFFFFFFFF),
+                              "FILE: element 3 (target 1) at offset 0x174: the file ends inside "
+                              "its header"),
+            "target-count": (patched(10, "<B", 2),
+                             "FILE: target 2 at offset 0x174: the file ends inside its prefix"),
+            "trailing": (S(ff.dfuse_body([(0, "ROMFS", self.SEGS)], image_size=len(body) + 3) +
+                           b"abc"),
+                         "FILE: 3 bytes between the last target and the suffix (offset 0x174)"),
+            "past-4g": (S(ff.dfuse_body([(0, "A", [(0xFFFFFFF0, b"a" * 17)])])),
+                        "FILE: element 1 (target 1): 17 bytes at 0xfffffff0 run past 4 GiB"),
+            "overlap": (S(ff.dfuse_body([(0, "A", [(0x100, b"a" * 16)]),
+                                         (1, "B", [(0x108, b"b")])])),
+                        "FILE: element 2 (0x00000108..0x00000108) overlaps element 1 "
+                        "(0x00000100..0x0000010f)"),
+        }
+        for name, (data, message) in cases.items():
+            with self.subTest(name):
+                self.read_fails(data, f"{name}.dfu", message)
+
+    def test_what_the_format_allows_reads(self):
+        """Several targets, unnamed ones, bcdDFU 0x0100, elements out of
+        address order and touching."""
+        data = ff.dfu_suffix(ff.dfuse_body([(0, None, [(0x200, b"b"), (0x100, b"a" * 256)]),
+                                            (3, "Option bytes", [(0x1FFF0000, b"\xaa\x55")])]),
+                             vid=0x1209, pid=0x0001, bcd_dfu=0x0100)
+        info, runs = self.c_read(self.write("spec.dfu", data))
+        self.assertEqual(runs, {0x100: b"a" * 256 + b"b", 0x1FFF0000: b"\xaa\x55"})
+        self.assertEqual((info["targets"], info["alt"], info["name"], info["vid"],
+                          info["bcd_dfu"]), ("2", "0", "", "0x1209", "0x0100"))
+
+
+class HostileElf(FlashCase):
+    def base(self):
+        return ff.write_elf(loads=[(0x08000000, b"\x01" * 10, None, None),
+                                   (0x0800000A, b"\x02" * 4, 0x20000000, None)])
+
+    def test_each_fault_is_one_line(self):
+        good = self.base()
+        phoff = 52
+
+        def patched(offset, value):
+            b = bytearray(good)
+            struct.pack_into("<I", b, offset, value)
+            return bytes(b)
+
+        cases = {
+            "not-elf": (b"\x7fELX" + good[5:], "FILE: not an ELF file (no \\x7fELF at offset 0)"),
+            "header": (good[:40], "FILE: the file ends inside its ELF header (40 bytes)"),
+            "class": (good[:4] + b"\x00" + good[5:],
+                      "FILE: a bad ELF header (class 0, byte order 1): not one libelf knows"),
+            "program-headers": (good[:100],
+                                "FILE: the program header table (2 entries at offset 0x34) runs "
+                                "past the end of the file (100 bytes)"),
+            "section-headers": (patched(32, len(good) + 100),
+                                f"FILE: the section header table (2 entries at offset "
+                                f"0x{len(good) + 100:x}) runs past the end of the file "
+                                f"({len(good)} bytes)"),
+            "segment-past-end": (patched(phoff + 16, 0x100000),
+                                 f"FILE: program header 0 holds 1048576 bytes in the file but 10 "
+                                 f"in memory"),
+            "segment-offset": (patched(phoff + 4, 0x7FFFFFF0),
+                               f"FILE: program header 0: 10 bytes at offset 0x7ffffff0 run past "
+                               f"the end of the file ({len(good)} bytes)"),
+            "overlap": (patched(phoff + 32 + 12, 0x08000004),
+                        "FILE: program header 1 (0x08000004..0x08000007) overlaps program "
+                        "header 0 (0x08000000..0x08000009)"),
+            "past-4g": (patched(phoff + 12, 0xFFFFFFF8),
+                        "FILE: program header 0: 10 bytes at 0xfffffff8 run past the end of the "
+                        "address space"),
+        }
+        for name, (data, message) in cases.items():
+            with self.subTest(name):
+                self.read_fails(data, f"{name}.elf", message)
+
+    def test_the_map_is_what_loaders_put_where(self):
+        """p_filesz bytes at p_paddr (the load address), not at p_vaddr."""
+        _, runs = self.c_read(self.write("lma.elf", self.base()))
+        self.assertEqual(runs, {0x08000000: b"\x01" * 10 + b"\x02" * 4})
+
+    def test_an_unterminated_string_table_is_read_in_linear_time(self):
+        """200 000 symbols whose names all start in a 4 MiB string table
+        with no NUL after them: names are looked for within 256 bytes, not
+        to the end of the table for each symbol."""
+        count = 200_000
+        strtab = b"\0" + b"A" * (4 << 20)
+        syms = ff.elf_symbols([(1, i, 0, 0x10, 1) for i in range(count)], wide=True)
+        data = ff.write_elf(sections=[(".symtab", ff.SHT_SYMTAB, syms, 2, 24),
+                                      (".strtab", ff.SHT_STRTAB, strtab, 0, 0)], wide=True)
+        path = self.write("strtab.elf", data)
+        start = time.monotonic()
+        proc = tool("elfsyms", path, check=0)
+        self.assertLess(time.monotonic() - start, 60 if ASAN_BUILT else 10)
+        self.assertNotIn("symbol ", proc.stdout)
+
+    def test_romfs_symbols_are_kept_up_to_a_bound(self):
+        strtab = b"\0my_romfs_sym\0"
+        syms = ff.elf_symbols([(1, i, 0, 0x10, 0xFFF1) for i in range(5000)])
+        data = ff.write_elf(sections=[(".symtab", ff.SHT_SYMTAB, syms, 2, 16),
+                                      (".strtab", ff.SHT_STRTAB, strtab, 0, 0)])
+        proc = tool("elfsyms", self.write("many.elf", data), check=0)
+        self.assertEqual(proc.stdout.count("symbol my_romfs_sym "), 4096)
+        self.assertIn("omitted 904\n", proc.stdout)
+
+    def test_overlapping_symbol_tables_are_refused(self):
+        """Section headers that all claim the same symbol table would make
+        libelf convert it once per header."""
+        syms = ff.elf_symbols([(1, 1, 0, 0x10, 1)] * 1000)
+        data = ff.write_elf(sections=[(".symtab", ff.SHT_SYMTAB, syms, 2, 16),
+                                      (".strtab", ff.SHT_STRTAB, b"\0x_romfs\0", 0, 0)])
+        # Point forty more SYMTAB headers at the same bytes.
+        shoff = struct.unpack_from("<I", data, 32)[0]
+        sym_header = data[shoff + 40:shoff + 80]
+        count = struct.unpack_from("<H", data, 48)[0]
+        headers = data[shoff:shoff + 40 * count] + sym_header * 40
+        data = bytearray(data[:shoff] + headers)
+        struct.pack_into("<HH", data, 48, count + 40, count - 1)
+        path = self.write("tables.elf", bytes(data))
+        self.fails(["elfsyms", path], f"{path}: its symbol tables are larger than the file")
+
+
 if __name__ == "__main__":
     unittest.main()

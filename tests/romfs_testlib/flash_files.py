@@ -294,3 +294,62 @@ def section_runs(data):
     return merge((s["addr"], data[s["offset"]:s["offset"] + s["size"]])
                  for s in info["sections"]
                  if s["type"] == SHT_PROGBITS and s["flags"] & SHF_ALLOC)
+
+
+SHT_SYMTAB = 2
+
+
+def write_elf(loads=(), sections=(), wide=False, endian="<", machine=40, etype=2):
+    """A hand-made ELF file. loads: [(paddr, bytes, vaddr or None, memsz
+    or None)], each PT_LOAD's bytes placed in the file; sections: [(name,
+    sh_type, bytes, sh_link, sh_entsize)] after them, plus .shstrtab."""
+    ehsize, phsize, shsize = (64, 56, 64) if wide else (52, 32, 40)
+    body = bytearray()
+    at = ehsize + phsize * len(loads)
+    phdrs = []
+    for paddr, data, vaddr, memsz in loads:
+        phdrs.append((at + len(body), paddr if vaddr is None else vaddr, paddr, len(data),
+                      len(data) if memsz is None else memsz))
+        body += data
+    shstr = b"\0"
+    shdrs = [(0, 0, 0, 0, 0, 0, 0)]
+    for name, stype, data, link, entsize in sections:
+        shdrs.append((len(shstr), stype, at + len(body), len(data), link, entsize, 0))
+        shstr += name.encode() + b"\0"
+        body += data
+    shdrs.append((len(shstr), SHT_STRTAB, at + len(body), len(shstr) + 10, 0, 0, 0))
+    shstr += b".shstrtab\0"
+    body += shstr
+    while (at + len(body)) % 8:
+        body += b"\0"
+    shoff = at + len(body)
+    ident = b"\x7fELF" + bytes([2 if wide else 1, 1 if endian == "<" else 2, 1]) + bytes(9)
+    addr = "Q" if wide else "I"
+    out = bytearray(ident + struct.pack(endian + "HHI" + addr * 3 + "IHHHHHH", etype, machine,
+                                        1, 0, ehsize if loads else 0, shoff, 0, ehsize, phsize,
+                                        len(loads), shsize, len(shdrs), len(shdrs) - 1))
+    for off, vaddr, paddr, filesz, memsz in phdrs:
+        if wide:
+            out += struct.pack(endian + "IIQQQQQQ", PT_LOAD, 4, off, vaddr, paddr, filesz, memsz, 1)
+        else:
+            out += struct.pack(endian + "8I", PT_LOAD, off, vaddr, paddr, filesz, memsz, 4, 1)
+    out += body
+    for name, stype, off, size, link, entsize, _ in shdrs:
+        if wide:
+            out += struct.pack(endian + "IIQQQQIIQQ", name, stype, 0, 0, off, size, link, 0, 1,
+                               entsize)
+        else:
+            out += struct.pack(endian + "10I", name, stype, 0, 0, off, size, link, 0, 1, entsize)
+    return bytes(out)
+
+
+def elf_symbols(entries, wide=False, endian="<"):
+    """Symbol table bytes: entries [(st_name, value, size, info, shndx)],
+    the null symbol first."""
+    out = bytearray()
+    for name, value, size, info, shndx in [(0, 0, 0, 0, 0)] + list(entries):
+        if wide:
+            out += struct.pack(endian + "IBBHQQ", name, info, 0, shndx, value, size)
+        else:
+            out += struct.pack(endian + "IIIBBH", name, value, size, info, 0, shndx)
+    return bytes(out)

@@ -143,6 +143,42 @@ static int read_loads(const char *what, Elf *elf, const uint8_t *bytes, size_t n
     return 0;
 }
 
+static const char *libelf_error(void) {
+    const char *msg = elf_errmsg(-1);
+    return msg ? msg : "no reason given";
+}
+
+/* libelf's own checks of the header tables say "invalid data"; these say
+ * which table and where. */
+static int check_tables(const char *what, Elf *elf, const GElf_Ehdr *eh, size_t n) {
+    /* The header's counts, not libelf's, which it cuts down to what the
+     * file holds; only the escapes to section 0 go through libelf. */
+    size_t phnum = eh->e_phnum, shnum = eh->e_shnum;
+    if ((phnum == PN_XNUM && elf_getphdrnum(elf, &phnum) != 0) ||
+        (shnum == 0 && eh->e_shoff != 0 && elf_getshdrnum(elf, &shnum) != 0)) {
+        diag_error("%s: a bad ELF header: %s", what, libelf_error());
+        return -1;
+    }
+    const struct {
+        const char *name;
+        uint64_t at, count, size;
+    } tables[2] = {{"program header", eh->e_phoff, phnum, eh->e_phentsize},
+                   {"section header", eh->e_shoff, shnum, eh->e_shentsize}};
+    for (int i = 0; i < 2; i++) {
+        if (tables[i].count == 0) {
+            continue;
+        }
+        if (tables[i].at > n || tables[i].size == 0 ||
+            tables[i].count > (n - tables[i].at) / tables[i].size) {
+            diag_error("%s: the %s table (%" PRIu64 " entries at offset 0x%" PRIx64
+                       ") runs past the end of the file (%zu bytes)",
+                       what, tables[i].name, tables[i].count, tables[i].at, n);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int flash_read_elf(const char *what, const uint8_t *p, size_t n, flash_map *out, elf_info *info) {
     elf_info facts = {0};
     if (elf_version(EV_CURRENT) == EV_NONE) {
@@ -152,15 +188,22 @@ int flash_read_elf(const char *what, const uint8_t *p, size_t n, flash_map *out,
     /* libelf takes a mutable image; the caller's bytes stay untouched. */
     char *copy = xmalloc(n ? n : 1);
     memcpy(copy, p, n);
-    Elf *elf = elf_memory(copy, n);
+    Elf *elf = NULL;
     flash_pieces ps = {0};
     int rc = -1;
     GElf_Ehdr eh;
-    if (elf == NULL || elf_kind(elf) != ELF_K_ELF) {
-        diag_error("%s: not an ELF file%s%s", what, elf ? "" : ": ", elf ? "" : elf_errmsg(-1));
+    if (n < SELFMAG || memcmp(p, ELFMAG, SELFMAG) != 0) {
+        diag_error("%s: not an ELF file (no \\x7fELF at offset 0)", what);
+    } else if (n < EI_NIDENT ||
+               n < (p[EI_CLASS] == ELFCLASS64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr))) {
+        diag_error("%s: the file ends inside its ELF header (%zu bytes)", what, n);
+    } else if ((elf = elf_memory(copy, n)) == NULL || elf_kind(elf) != ELF_K_ELF) {
+        diag_error("%s: a bad ELF header (class %u, byte order %u): %s", what,
+                   n > EI_DATA ? p[EI_CLASS] : 0, n > EI_DATA ? p[EI_DATA] : 0,
+                   elf ? "not one libelf knows" : libelf_error());
     } else if (gelf_getehdr(elf, &eh) == NULL) {
-        diag_error("%s: a bad ELF header: %s", what, elf_errmsg(-1));
-    } else {
+        diag_error("%s: a bad ELF header: %s", what, libelf_error());
+    } else if (check_tables(what, elf, &eh, n) == 0) {
         facts.machine = eh.e_machine;
         facts.type = eh.e_type;
         facts.elf64 = gelf_getclass(elf) == ELFCLASS64;

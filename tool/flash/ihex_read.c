@@ -79,12 +79,12 @@ static int parse_line(hex_reader *r, const uint8_t *s, size_t len) {
         return fail(r, "a record after the end-of-file record");
     }
     if (s[0] != ':') {
-        return fail(r, "a record starts with ':', not %s", shown_n((const char *)s, 1));
+        return fail(r, "a record starts with ':', not '%s'", shown_n((const char *)s, 1));
     }
     size_t digits = len - 1;
     for (size_t i = 1; i < len; i++) {
         if (digit(s[i]) < 0) {
-            return fail(r, "%s at column %zu is not a hex digit", shown_n((const char *)s + i, 1),
+            return fail(r, "'%s' at column %zu is not a hex digit", shown_n((const char *)s + i, 1),
                         i + 1);
         }
     }
