@@ -834,5 +834,453 @@ class HostileElf(FlashCase):
         self.fails(["elfsyms", path], f"{path}: its symbol tables are larger than the file")
 
 
+
+MICROPYTHON_ROMFS_CSV = """\
+# Notes: the offset of the partition table itself is set in
+# $IDF_PATH/components/partition_table/Kconfig.projbuild.
+# Name,   Type, SubType, Offset,  Size, Flags
+nvs,      data, nvs,     0x9000,  0x6000,
+phy_init, data, phy,     0xf000,  0x1000,
+factory,  app,  factory, 0x10000, 0x1D0000,
+romfs,    data, 0x8f,    0x1E0000, 0x20000,
+vfs,      data, fat,     0x200000, 0x200000,
+"""
+
+MICROPYTHON_ROMFS_TABLE = [
+    ("nvs", 0x01, 0x02, 0x9000, 0x6000),
+    ("phy_init", 0x01, 0x01, 0xF000, 0x1000),
+    ("factory", 0x00, 0x00, 0x10000, 0x1D0000),
+    ("romfs", 0x01, 0x8F, 0x1E0000, 0x20000),
+    ("vfs", 0x01, 0x81, 0x200000, 0x200000),
+]
+
+
+class EspPartitionTables(FlashCase):
+    def esp(self, text, *args, check=0):
+        path = self.write("partitions.csv", text)
+        proc = tool("esp", path, *args, check=check)
+        table = []
+        romfs = None
+        for line in proc.stdout.splitlines():
+            f = line.split()
+            if f[0] == "romfs" and len(f) == 4 and f[2].startswith("0x") and romfs is None \
+                    and not f[1].startswith("0x"):
+                romfs = (f[1], int(f[2], 16), int(f[3], 16))
+            else:
+                table.append((f[0], int(f[1], 16), int(f[2], 16), int(f[3], 16), int(f[4], 16)))
+        return table, romfs, proc, path
+
+    def esp_fails(self, text, message, *args):
+        path = self.write("partitions.csv", text)
+        self.fails(["esp", path, *args], message.replace("FILE", path))
+
+    def test_micropythons_romfs_table(self):
+        table, romfs, _, _ = self.esp(MICROPYTHON_ROMFS_CSV)
+        self.assertEqual(table, MICROPYTHON_ROMFS_TABLE)
+        self.assertEqual(romfs, ("romfs", 0x1E0000, 0x20000))
+
+    def test_blank_offsets_are_placed_as_esp_idf_places_them(self):
+        """By hand, following gen_esp32part.py: the first partition after
+        the table (0x8000 + 0x1000 = 0x9000); each next one at the previous
+        end, rounded up to 0x10000 for app and 0x1000 for data."""
+        text = ("nvs,      data, nvs,     ,  0x6000,\n"
+                "phy_init, data, phy,     ,  0x1000,\n"
+                "factory,  app,  factory, ,  0x1D0000,\n"
+                "romfs,    data, 0x8f,    ,  0x20000,\n"
+                "vfs,      data, fat,     ,  0x200000,\n")
+        nvs = 0x8000 + 0x1000                         # 0x9000
+        phy = -(-(nvs + 0x6000) // 0x1000) * 0x1000   # 0xf000, already 4K-aligned
+        factory = -(-(phy + 0x1000) // 0x10000) * 0x10000  # 0x10000
+        romfs = -(-(factory + 0x1D0000) // 0x1000) * 0x1000  # 0x1e0000
+        vfs = -(-(romfs + 0x20000) // 0x1000) * 0x1000  # 0x200000
+        table, found, _, _ = self.esp(text)
+        self.assertEqual([t[3] for t in table], [nvs, phy, factory, romfs, vfs])
+        self.assertEqual(table, MICROPYTHON_ROMFS_TABLE)
+        self.assertEqual(found, ("romfs", 0x1E0000, 0x20000))
+
+    def test_alignment_of_blank_offsets_by_type(self):
+        text = ("nvs, data, nvs, , 0x5000\n"     # 0x9000..0xe000
+                "odd, data, , , 0x123\n"         # 0xe000 (4K), size 0x123
+                "app0, app, ota_0, , 64K\n"      # 0x10000
+                "custom, 0x40, 0x01, , 1K\n"     # 0x20000 (4K for other types)
+                "romfs, DATA, 143, , 1M\n"       # 0x21000
+                "last, data, spiffs, , -0x400000\n")  # a negative size: ends at 4 MiB
+        table, romfs, _, _ = self.esp(text)
+        self.assertEqual(table, [
+            ("nvs", 1, 2, 0x9000, 0x5000), ("odd", 1, 6, 0xE000, 0x123),
+            ("app0", 0, 0x10, 0x10000, 0x10000), ("custom", 0x40, 1, 0x20000, 0x400),
+            ("romfs", 1, 0x8F, 0x21000, 0x100000), ("last", 1, 0x82, 0x121000, 0x2DF000)])
+        self.assertEqual(romfs, ("romfs", 0x21000, 0x100000))
+
+    def test_sizes_with_k_and_m_and_a_table_offset(self):
+        text = "nvs, data, nvs, , 24K\nromfs, data, 0x8F, 0x100000, 2M\nfs, data, fat, , 0x10k\n"
+        table, romfs, _, _ = self.esp(text, "offset=0x10000")
+        self.assertEqual(table, [("nvs", 1, 2, 0x11000, 0x6000),
+                                 ("romfs", 1, 0x8F, 0x100000, 0x200000),
+                                 ("fs", 1, 0x81, 0x300000, 0x4000)])
+        self.assertEqual(romfs, ("romfs", 0x100000, 0x200000))
+
+    def test_comments_blank_lines_flags_and_a_bom(self):
+        text = ("\ufeff# header\r\n\r\n   # indented comment\n"
+                "romfs, data, 0x8f, 0x10000, 64K, readonly\n"
+                "secrets, data, nvs_keys, , 4K, encrypted:readonly,\n")
+        path = self.write("partitions.csv", text.encode("utf-8"))
+        proc = tool("esp", path, check=0)
+        self.assertEqual(proc.stdout.splitlines(), [
+            "romfs 0x01 0x8f 0x10000 0x10000 line=4 readonly",
+            "secrets 0x01 0x04 0x20000 0x1000 line=5 encrypted readonly",
+            "romfs romfs 0x10000 0x10000"])
+
+    def test_a_partition_by_name(self):
+        _, romfs, _, _ = self.esp(MICROPYTHON_ROMFS_CSV, "vfs")
+        self.assertEqual(romfs, ("vfs", 0x200000, 0x200000))
+        self.esp_fails(MICROPYTHON_ROMFS_CSV,
+                       "FILE: no partition named 'rom' (it has nvs (line 4), phy_init (line 5), "
+                       "factory (line 6), romfs (line 7), vfs (line 8))", "rom")
+
+    def test_no_romfs_partition(self):
+        self.esp_fails("nvs, data, nvs, 0x9000, 24K\nfactory, app, factory, 0x10000, 1M\n",
+                       "FILE: no ROMFS partition (type data, subtype 0x8f) among nvs (line 1), "
+                       "factory (line 2)")
+        self.esp_fails("# nothing\n", "FILE: no ROMFS partition (type data, subtype 0x8f) "
+                                       "among no partitions")
+
+    def test_two_romfs_partitions(self):
+        text = ("nvs, data, nvs, 0x9000, 24K\nromfs, data, 0x8f, 0x10000, 64K\n"
+                "romfs2, data, 143, , 64K\n")
+        self.esp_fails(text, "FILE: 2 ROMFS partitions (type data, subtype 0x8f): romfs (line 2), "
+                             "romfs2 (line 3); name the one to use")
+        _, romfs, _, _ = self.esp(text, "romfs2")
+        self.assertEqual(romfs, ("romfs2", 0x20000, 0x10000))
+
+    def test_faults_name_the_line(self):
+        cases = {
+            "overlap": ("nvs, data, nvs, 0x9000, 24K\nfactory, app, factory, 0x10000, 1M\n"
+                        "vfs, data, fat, 0x100000, 64K\n",
+                        "FILE:3: partition 'vfs' at 0x100000 overlaps the previous partition, "
+                        "which ends at 0x110000"),
+            "out-of-order": ("a, data, fat, 0x20000, 4K\nb, data, fat, 0x10000, 4K\n",
+                             "FILE:2: partition 'b' at 0x10000 overlaps the previous partition, "
+                             "which ends at 0x21000"),
+            "on-the-table": ("nvs, data, nvs, 0x8000, 24K\n",
+                             "FILE:1: partition 'nvs' at 0x8000 overlaps the partition table at "
+                             "0x8000 (the first free offset is 0x9000)"),
+            "app-misaligned": ("nvs, data, nvs, 0x9000, 24K\nfactory, app, factory, 0x18000, 1M\n",
+                               "FILE:2: partition 'factory' at 0x18000 is not aligned to 0x10000"),
+            "data-misaligned": ("nvs, data, nvs, 0x9800, 24K\n",
+                                "FILE:1: partition 'nvs' at 0x9800 is not aligned to 0x1000"),
+            "app-size": ("x, app, factory, , 0x10800\n",
+                         "FILE:1: app partition 'x' is 0x10800 bytes, not a multiple of 0x1000"),
+            "duplicate": ("a, data, fat, , 4K\n\na, data, fat, , 4K\n",
+                          "FILE:3: partition name 'a' is already taken by line 1"),
+            "no-type": ("x, , fat, , 4K\n", "FILE:1: the type is empty (app, data or a number)"),
+            "bad-type": ("x, code, fat, , 4K\n",
+                         "FILE:1: type 'code' is not a number or one of app, data"),
+            "bootloader": ("x, bootloader, primary, , 4K\n",
+                           "FILE:1: type 'bootloader' is not a number or one of app, data"),
+            "type-2": ("x, 2, 0, , 4K\n", "FILE:1: type 2: bootloader and partition_table "
+                                            "entries are not supported"),
+            "type-range": ("x, 0x100, 0, , 4K\n", "FILE:1: type 0x100 is not a number from 0 to "
+                                                    "0xff"),
+            "bad-subtype": ("x, data, bogus, , 4K\n",
+                            "FILE:1: subtype 'bogus' is not a number or one of ota, phy, nvs, "
+                            "coredump, nvs_keys, efuse, undefined, esphttpd, fat, spiffs, "
+                            "littlefs, tee_ota"),
+            "custom-subtype": ("x, 0x40, fat, , 4K\n", "FILE:1: subtype 'fat' is not a number"),
+            "app-no-subtype": ("x, app, , , 64K\n",
+                               "FILE:1: an app partition needs a subtype (factory, ota_0..ota_15 "
+                               "or test)"),
+            "no-size": ("x, data, nvs, ,\n", "FILE:1: the size is empty"),
+            "bad-size": ("x, data, fat, , 0x12G\n",
+                         "FILE:1: size '0x12G' is not a number (decimal or 0x hex, with K or M)"),
+            "octal-looking": ("x, data, fat, 010, 4K\n",
+                              "FILE:1: offset '010' is not a number (decimal or 0x hex, with K "
+                              "or M)"),
+            "bad-flag": ("x, data, fat, , 4K, secret\n",
+                         "FILE:1: unknown flag 'secret' (encrypted or readonly)"),
+            "small-nvs": ("x, data, nvs, , 8K\n",
+                          "FILE:1: nvs partition 'x' of 0x2000 bytes must be flagged readonly "
+                          "(read-write nvs needs 0x3000)"),
+            "two-otadata": ("a, data, ota, , 8K\nb, data, ota, , 8K\n",
+                            "FILE:2: a second otadata partition (the first is on line 1)"),
+            "otadata-size": ("a, data, ota, , 4K\n",
+                             "FILE:1: otadata partition 'a' must be 0x2000 bytes, not 0x1000"),
+            "past-4g": ("x, data, fat, 0xFFFFF000, 8K\n",
+                        "FILE:1: partition 'x' (0x2000 bytes at 0xfffff000) runs past 4 GiB"),
+            "negative-size": ("x, data, fat, 0x20000, -0x10000\n",
+                              "FILE:1: partition 'x' would end before it starts at 0x20000"),
+        }
+        for name, (text, message) in cases.items():
+            with self.subTest(name):
+                self.esp_fails(text, message)
+
+    def test_a_huge_table_is_refused_early(self):
+        text = "".join(f"p{i}, data, fat, , 4K\n" for i in range(100_000))
+        self.esp_fails(text, "FILE:95: more than 94 partitions, which is all an ESP-IDF table "
+                             "holds")
+
+
+ARM_FIRMWARE_C = """\
+int counter = 5;
+const char banner[] = "hello";
+void Reset_Handler(void) { for (;;) { counter++; } }
+"""
+
+ARM_FIRMWARE_LD = """\
+ENTRY(Reset_Handler)
+MEMORY {
+    FLASH (rx) : ORIGIN = 0x08000000, LENGTH = 256K
+    FLASH_ROMFS (r) : ORIGIN = 0x08040000, LENGTH = 128K
+    RAM (rwx) : ORIGIN = 0x20000000, LENGTH = 64K
+}
+SECTIONS {
+    .text : { *(.text*) *(.rodata*) } > FLASH
+    .data : { *(.data*) } > RAM AT > FLASH
+    .bss : { *(.bss*) } > RAM
+    .romfs (NOLOAD) : { _micropy_hw_romfs_part0_start = .; . += LENGTH(FLASH_ROMFS); } > FLASH_ROMFS
+}
+"""
+
+
+def readelf_symbols(path):
+    """readelf's view: {name: (value, is_abs)} of the symbols naming romfs
+    (section symbols, which readelf names after their section, left out)."""
+    out = run("readelf", "-sW", path).stdout
+    found = {}
+    for m in re.finditer(r"^\s*\d+: ([0-9a-f]+)\s+\d+ (\w+)\s+\w+\s+\w+\s+(\w+) (\S+)$", out,
+                         re.M):
+        value, stype, ndx, name = m.groups()
+        if "romfs" in name.lower() and stype != "SECTION":
+            found.setdefault(name, (int(value, 16), ndx == "ABS"))
+    return found
+
+
+def readelf_loads(path):
+    """readelf's view: [(index, paddr, memsz)] of the PT_LOAD headers."""
+    out = run("readelf", "-lW", path).stdout
+    table = out.split("Program Headers:\n", 1)[1].split("\n\n", 1)[0].splitlines()[1:]
+    headers = [line.split() for line in table if not line.strip().startswith("[")]
+    return [(i, int(h[3], 16), int(h[5], 16)) for i, h in enumerate(headers) if h[0] == "LOAD"]
+
+
+def elfsyms(stdout):
+    """flash_tool elfsyms -> (facts, loads, {name: (value, abs)})."""
+    facts, loads, syms = {}, [], {}
+    for line in stdout.splitlines():
+        f = line.split()
+        if f[0] == "load":
+            kv = dict(x.split("=") for x in f[2:])
+            loads.append((int(f[1]), int(kv["paddr"], 16), int(kv["memsz"], 16), kv["flags"]))
+        elif f[0] == "symbol":
+            syms.setdefault(f[1], (int(f[2].split("=")[1], 16), "abs" in f))
+        else:
+            facts[f[0]] = " ".join(f[1:])
+    return facts, loads, syms
+
+
+@unittest.skipUnless(have("readelf"), "binutils not installed")
+class ElfFacts(FlashCase):
+    """Symbols and segments of ELF files that real compilers and linkers
+    made, as the tool needs them: where MicroPython's ROMFS partition
+    starts and how big it is, and where the firmware loads."""
+
+    def arm_firmware(self, name, *flags):
+        if not have("arm-none-eabi-gcc"):
+            self.skipTest("arm-none-eabi-gcc not installed")
+        src = self.write("fw.c", ARM_FIRMWARE_C)
+        ld = self.write("fw.ld", ARM_FIRMWARE_LD)
+        out = self.path(name)
+        proc = run("arm-none-eabi-gcc", "-mcpu=cortex-m4", "-mthumb", "-nostdlib", "-O1",
+                   *flags, "-T", ld, "-Wl,--defsym=_micropy_hw_romfs_part0_size=0x20000", src,
+                   "-o", out)
+        if proc.returncode != 0:
+            return None, proc.stderr
+        return out, ""
+
+    def check_against_readelf(self, path):
+        proc = tool("elfsyms", path, check=0)
+        facts, loads, syms = elfsyms(proc.stdout)
+        self.assertEqual(syms, readelf_symbols(path))
+        self.assertEqual([(i, a, m) for i, a, m, _ in loads], readelf_loads(path))
+        return facts, loads, syms
+
+    def test_arm_firmware_symbols_and_segments(self):
+        path, err = self.arm_firmware("fw.elf")
+        self.assertIsNotNone(path, err)
+        facts, loads, syms = self.check_against_readelf(path)
+        self.assertEqual((facts["machine"], facts["class"], facts["endian"]),
+                         ("40 ARM", "ELF32", "little"))
+        self.assertEqual(syms, {"_micropy_hw_romfs_part0_start": (0x08040000, False),
+                                "_micropy_hw_romfs_part0_size": (0x20000, True)})
+        self.assertEqual(facts["part0_start"], "0x8040000")
+        self.assertEqual(loads, [(0, 0x08000000, 10, "R-X"), (1, 0x0800000A, 4, "RW-"),
+                                 (2, 0x08040000, 0x20000, "RW-")])
+        # The bytes are the file bytes at the load addresses: .data's
+        # initial value sits in flash after .text.
+        _, runs = self.c_read(path)
+        self.assertEqual(list(runs), [0x08000000])
+        self.assertEqual(runs[0x08000000][-4:], struct.pack("<I", 5))
+        self.assertEqual(ff.read_elf(readb(path))[0], runs)
+
+    def test_big_endian_arm_firmware(self):
+        path, err = self.arm_firmware("fw-be.elf", "-mbig-endian")
+        if path is None:
+            self.skipTest(f"arm-none-eabi-gcc -mbig-endian does not link here: {err}")
+        facts, _, syms = self.check_against_readelf(path)
+        self.assertEqual(facts["endian"], "big")
+        self.assertEqual(syms["_micropy_hw_romfs_part0_size"], (0x20000, True))
+        _, runs = self.c_read(path)
+        self.assertEqual(runs[0x08000000][-4:], struct.pack(">I", 5))
+
+    def test_firmware_without_the_symbols(self):
+        path, err = self.arm_firmware("fw.elf")
+        self.assertIsNotNone(path, err)
+        stripped = self.path("stripped.elf")
+        self.assertEqual(run("arm-none-eabi-strip", "-o", stripped, path).returncode, 0)
+        facts, _, syms = elfsyms(tool("elfsyms", stripped, check=0).stdout)
+        self.assertEqual(syms, {})
+        self.assertNotIn("part0_start", facts)
+        src = self.write("plain.c", "void Reset_Handler(void) { for (;;) {} }\n")
+        plain = self.path("plain.elf")
+        proc = run("arm-none-eabi-gcc", "-mcpu=cortex-m0", "-mthumb", "-nostdlib",
+                   "-Wl,-Ttext=0x10000000", "-Wl,-eReset_Handler", src, "-o", plain)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        _, loads, syms = elfsyms(tool("elfsyms", plain, check=0).stdout)
+        self.assertEqual(syms, {})
+        self.assertTrue(any(a == 0x10000000 for _, a, _, _ in loads))
+
+    @unittest.skipUnless(have("gcc"), "gcc not installed")
+    def test_host_elf64(self):
+        src = self.write("host.c", "unsigned char romfs_blob[64] = {1, 2, 3};\n"
+                                   "extern const char _micropy_hw_romfs_part0_size[];\n"
+                                   "int main(void) { return romfs_blob[0] + "
+                                   "(int)(long)_micropy_hw_romfs_part0_size; }\n")
+        out = self.path("host.elf")
+        proc = run("gcc", "-O0", src, "-o", out, "-Wl,--defsym=_micropy_hw_romfs_part0_size=0x20000")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        facts, loads, syms = self.check_against_readelf(out)
+        self.assertEqual(facts["class"], "ELF64")
+        self.assertEqual(syms["_micropy_hw_romfs_part0_size"], (0x20000, True))
+        self.assertIn("romfs_blob", syms)
+        self.assertGreaterEqual(len(loads), 2)
+        _, runs = self.c_read(out)
+        self.assertEqual(runs, ff.read_elf(readb(out))[0])
+        blob = syms["romfs_blob"][0]
+        holder = [a for a in runs if a <= blob < a + len(runs[a])]
+        self.assertEqual(len(holder), 1)
+        self.assertEqual(runs[holder[0]][blob - holder[0]:blob - holder[0] + 4], b"\1\2\3\0")
+
+
+class Uf2Families(FlashCase):
+    def test_every_name_gives_the_specifications_id(self):
+        for name, family in ff.UF2_FAMILIES.items():
+            for spelling in (name, name.upper(), name.replace("-", "_")):
+                with self.subTest(spelling):
+                    out = tool("family", spelling, check=0).stdout.split()
+                    self.assertEqual(out, [f"0x{family:08x}", name])
+
+    def test_aliases_and_numbers(self):
+        self.assertEqual(tool("family", "RP2350", check=0).stdout, "0xe48bff59 rp2350-arm-s\n")
+        self.assertEqual(tool("family", "0xE48BFF56", check=0).stdout, "0xe48bff56 rp2040\n")
+        self.assertEqual(tool("family", "0x12345678", check=0).stdout, "0x12345678 ?\n")
+
+    def test_an_unknown_name_lists_the_known_ones(self):
+        self.fails(["family", "rp2060"],
+                   "family: unknown UF2 family 'rp2060' (known: rp2040, rp2350-arm-s, rp2350, "
+                   "rp2350-arm-ns, rp2350-riscv, rp2xxx-absolute, rp2xxx-data, samd21, samd51, "
+                   "saml21, stm32f4, stm32f7, stm32h7, stm32l4, stm32wb, esp32s2, esp32s3, "
+                   "nrf52840, nrf52833, mimxrt10xx; or a family ID such as 0xe48bff56)")
+        self.assertEqual(tool("family", "0x100000000").returncode, 1)
+
+
+class Detection(FlashCase):
+    def test_by_content_and_by_name(self):
+        segs = [(0x1000, b"\xd2\xcd\x31" + b"x" * 20)]
+        for fmt, by_content in (("bin", "romfs"), ("hex", "hex"), ("uf2", "uf2"),
+                                ("dfu", "dfu"), ("elf", "elf")):
+            with self.subTest(fmt):
+                path = self.write_map(fmt, segs, f"image.{fmt}")
+                self.assertEqual(tool("detect", path, check=0).stdout,
+                                 f"{by_content} {fmt}\n")
+        for name, want in (("x.BIN", "unknown bin"), ("x.img", "unknown bin"),
+                           ("x.ihex", "unknown hex"), ("x.UF2", "unknown uf2"),
+                           ("x.txt", "unknown unknown"), ("dir.elf/x", "unknown unknown")):
+            with self.subTest(name):
+                self.assertEqual(tool("detect", self.write(name, b"\0" * 8), check=0).stdout,
+                                 want + "\n")
+        self.assertEqual(tool("detect", self.write("t.uf2", b"UF2\nnot really"), check=0).stdout,
+                         "unknown uf2\n")
+
+
+class WriterLimits(FlashCase):
+    def test_what_a_format_cannot_hold_is_refused(self):
+        seg = self.write("s.bin", b"x" * 16)
+        cases = [
+            (("hex", "0x100000000"), "OUT: 0x100000000..0x10000000f lies beyond the 4 GiB "
+                                     "Intel HEX addresses"),
+            (("uf2", "0xfffffff8"), "OUT: 0xfffffff8..0x100000007 lies beyond the 4 GiB UF2 "
+                                    "addresses"),
+            (("dfu", "0x1fffffff0"), "OUT: 0x1fffffff0..0x1ffffffff lies beyond the 4 GiB "
+                                     "DfuSe addresses"),
+            (("elf", "0xfffffff8"), "OUT: 0xfffffff8..0x100000007 lies beyond the 4 GiB an "
+                                    "ELF32 file addresses (write ELF64)"),
+        ]
+        for (fmt, address), message in cases:
+            with self.subTest(fmt):
+                out = self.path(f"o.{fmt}")
+                self.fails(["write", fmt, out, f"{address}:{seg}"], message.replace("OUT", out))
+        out = self.path("o.elf")
+        tool("write", "elf", out, "elf64=1", f"0xfffffff8:{seg}", check=0)
+        self.assertEqual(ff.read_elf(readb(out))[0], {0xFFFFFFF8: b"x" * 16})
+        out = self.path("o.dfu")
+        self.fails(["write", "dfu", out, "name=" + "n" * 255, f"0:{seg}"],
+                   f"{out}: the DfuSe target name is 255 bytes long (at most 254)")
+        self.fails(["write", "dfu", out, "alt=256", f"0:{seg}"],
+                   f"{out}: alternate setting 256 is not one of 0 to 255")
+        self.fails(["write", "bin", self.path("o.bin"), f"0:{seg}", f"0x100000000:{seg}"],
+                   f"{self.path('o.bin')}: 0x00000000..0x0000000f and 0x100000000..0x10000000f "
+                   f"are too far apart for one bin (it would be 4294967312 bytes)")
+
+    def test_overlapping_segments_are_refused(self):
+        seg = self.write("s.bin", b"x" * 16)
+        out = self.path("o.hex")
+        self.fails(["write", "hex", out, f"0x100:{seg}", f"0x108:{seg}"],
+                   f"{out}: the segments 0x00000100..0x0000010f and 0x00000108..0x00000117 overlap")
+
+    def test_a_failing_read_is_one_error(self):
+        """A segment whose source gives fewer bytes than it claimed (a file
+        cut short under the writer): one error line, exit 1, every format."""
+        seg = self.write("s.bin", b"x" * 100)
+        for fmt in FORMATS:
+            with self.subTest(fmt):
+                out = self.path(f"o.{fmt}")
+                self.fails(["write", fmt, out, "claim=200000", f"0x08000000:{seg}"],
+                           f"{out}: cannot read the bytes for 0x08000000..0x"
+                           f"{0x08000000 + (0x10000 if fmt != 'uf2' else 256) - 1:08x}: "
+                           f"Input/output error")
+
+
+@unittest.skipIf(ASAN_BUILT, "AddressSanitizer reserves terabytes: no address-space limit fits")
+class StreamingWriters(FlashCase):
+    """Writers hold the same memory whatever they write: 256 MiB through
+    each format to /dev/null in an address space of 32 MiB, libraries and
+    all. (ru_maxrss cannot tell: it counts the forked test runner.)"""
+
+    def test_memory_does_not_grow_with_the_data(self):
+        big = self.path("big.bin")
+        with open(big, "wb") as f:
+            f.truncate(256 << 20)  # sparse: reads cost no disk
+
+        def limit():
+            resource.setrlimit(resource.RLIMIT_AS, (32 << 20, 32 << 20))
+
+        for fmt in FORMATS:
+            with self.subTest(fmt):
+                with open(os.devnull, "wb") as null:
+                    proc = subprocess.run([TOOL, "write", fmt, "-", f"0x08000000:{big}"],
+                                          stdout=null, stderr=subprocess.PIPE, text=True,
+                                          preexec_fn=limit, timeout=300)
+                self.assertEqual((proc.returncode, proc.stderr), (0, ""))
+
 if __name__ == "__main__":
     unittest.main()

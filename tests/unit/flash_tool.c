@@ -5,7 +5,9 @@
  *   flash_tool write FORMAT OUT [KEY=VALUE | ADDRESS:FILE]...
  *       each ADDRESS:FILE a segment, streamed from FILE through the read
  *       callback (mem=1: loaded into memory first); OUT "-" is stdout.
- *       Keys: family= alt= vid= pid= name= machine= elf64=1 big=1 fill=
+ *       Keys: family= alt= vid= pid= name= machine= elf64=1 big=1 fill=;
+ *       claim=N makes the next segment claim N bytes, whatever its file
+ *       holds, so that reading past the end shows how a failed read ends
  *   flash_tool read FILE [format=F] [address=A]
  *       the format from the file's bytes (else its name, else format=);
  *       "# key value" lines with what the file says about itself, then
@@ -92,6 +94,7 @@ static int cmd_write(int argc, char **argv) {
     flash_map m = {0};
     int *fds = xcalloc((size_t)argc, sizeof *fds);
     int mem = 0;
+    uint64_t claim = UINT64_MAX;
     for (int i = 2; i < argc; i++) {
         char *eq = strchr(argv[i], '='), *colon = strchr(argv[i], ':');
         if (eq != NULL && (colon == NULL || eq < colon)) {
@@ -118,6 +121,8 @@ static int cmd_write(int argc, char **argv) {
                 o.elf_big_endian = number(v) != 0;
             } else if (strcmp(k, "fill") == 0) {
                 o.fill = (uint8_t)number(v);
+            } else if (strcmp(k, "claim") == 0) {
+                claim = number(v);
             } else if (strcmp(k, "mem") == 0) {
                 mem = number(v) != 0;
             } else {
@@ -138,7 +143,10 @@ static int cmd_write(int argc, char **argv) {
                     fprintf(stderr, "flash_tool: %s: %s\n", path, strerror(errno));
                     return 1;
                 }
-                flash_map_add_reader(&m, address, (uint64_t)st.st_size, read_fd, &fds[i]);
+                flash_map_add_reader(&m, address,
+                                     claim != UINT64_MAX ? claim : (uint64_t)st.st_size, read_fd,
+                                     &fds[i]);
+                claim = UINT64_MAX;
             }
         } else {
             usage();
