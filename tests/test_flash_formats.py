@@ -788,6 +788,19 @@ class HostileElf(FlashCase):
             with self.subTest(name):
                 self.read_fails(data, f"{name}.elf", message)
 
+    def test_segments_sharing_file_bytes_are_refused(self):
+        """Program headers that all point at the same bytes would make the
+        map hold them once per header: quadratic memory from a small file."""
+        data = bytearray(ff.write_elf(loads=[(0x1000 * i, b"z" * 200, None, None)
+                                             for i in range(1, 4)]))
+        first = struct.unpack_from("<I", data, 52 + 4)[0]
+        for i in range(3):
+            struct.pack_into("<IIIII", data, 52 + 32 * i + 4, first, 0x10000 * (i + 1),
+                             0x10000 * (i + 1), 300, 300)
+        self.read_fails(bytes(data), "shared.elf",
+                        "FILE: program header 2: the loadable segments hold more bytes than the "
+                        "file (they share file bytes)")
+
     def test_the_map_is_what_loaders_put_where(self):
         """p_filesz bytes at p_paddr (the load address), not at p_vaddr."""
         _, runs = self.c_read(self.write("lma.elf", self.base()))

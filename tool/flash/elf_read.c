@@ -97,6 +97,7 @@ static int read_loads(const char *what, Elf *elf, const uint8_t *bytes, size_t n
         return -1;
     }
     size_t cap = 0;
+    uint64_t file_bytes = 0;
     phnum = phnum < INT_MAX ? phnum : INT_MAX;
     for (size_t i = 0; i < phnum; i++) {
         GElf_Phdr ph;
@@ -124,6 +125,16 @@ static int read_loads(const char *what, Elf *elf, const uint8_t *bytes, size_t n
             diag_error("%s: program header %zu: %" PRIu64 " bytes at 0x%" PRIx64
                        " run past the end of the address space",
                        what, i, ph.p_memsz, ph.p_paddr);
+            return -1;
+        }
+        /* Segments that share file bytes would have the map copy them
+         * once each, as often as a hostile header table repeats them;
+         * linkers never make such segments. */
+        file_bytes += ph.p_filesz;
+        if (file_bytes > n) {
+            diag_error("%s: program header %zu: the loadable segments hold more bytes than the "
+                       "file (they share file bytes)",
+                       what, i);
             return -1;
         }
         VEC_RESERVE(info->loads, info->n_loads, cap);

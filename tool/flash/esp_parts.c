@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "util/alloc.h"
+#include "util/bytes.h"
 #include "util/diag.h"
 
 typedef struct {
@@ -56,6 +57,10 @@ static int fail(const where *w, const char *fmt, ...) {
     return -1;
 }
 
+static bool is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r' || c == '\n';
+}
+
 /* Python's int(s, 0) for what tables hold: an optional sign, then 0x hex
  * or decimal (no leading zeros), after K and M suffixes are taken off the
  * end, each multiplying by 1024 or 1048576, as gen_esp32part.py's
@@ -73,6 +78,13 @@ static bool parse_number(const char *s, int64_t *out) {
         }
     }
     size_t i = 0;
+    /* int() ignores the spaces a suffix leaves: "1 K" is 1024 there too. */
+    while (i < len && is_space(s[i])) {
+        i++;
+    }
+    while (len > i && is_space(s[len - 1])) {
+        len--;
+    }
     bool negative = false;
     if (i < len && (s[i] == '+' || s[i] == '-')) {
         negative = s[i++] == '-';
@@ -158,10 +170,6 @@ static int parse_subtype(const where *w, unsigned type, const char *s, unsigned 
                        : type == ESP_TYPE_DATA ? data_subtypes
                                                : NULL;
     return parse_code(w, "subtype", s, k, out);
-}
-
-static bool is_space(char c) {
-    return c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r' || c == '\n';
 }
 
 /* The field at `s` up to the next ',' (or `end`), stripped, as a string;
@@ -387,25 +395,20 @@ const esp_partition *esp_table_find(const esp_table *t, const char *name) {
 /* "nvs (line 4), factory (line 6)": all partitions or the ROMFS ones, for
  * a message. */
 static char *list_of(const esp_table *t, bool romfs_only) {
-    size_t cap = 64, len = 0;
-    char *out = xmalloc(cap);
-    out[0] = '\0';
+    bytebuf b = {0};
     for (size_t i = 0; i < t->n; i++) {
         const esp_partition *p = &t->v[i];
         if (romfs_only && !(p->type == ESP_TYPE_DATA && p->subtype == ESP_SUBTYPE_ROMFS)) {
             continue;
         }
-        char item[300];
-        int n =
-            snprintf(item, sizeof item, "%s%s (line %u)", len ? ", " : "", shown(p->name), p->line);
-        while (len + (size_t)n + 1 > cap) {
-            cap *= 2;
-            out = xrealloc(out, cap);
-        }
-        memcpy(out + len, item, (size_t)n + 1);
-        len += (size_t)n;
+        char line[24];
+        snprintf(line, sizeof line, " (line %u)", p->line);
+        buf_add_str(&b, b.len ? ", " : "");
+        buf_add_str(&b, shown(p->name));
+        buf_add_str(&b, line);
     }
-    return out;
+    buf_add(&b, "", 1);
+    return (char *)b.p;
 }
 
 int esp_table_romfs(const char *what, const esp_table *t, const char *name,
