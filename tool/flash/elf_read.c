@@ -11,6 +11,12 @@
 #include "util/alloc.h"
 #include "util/diag.h"
 
+/* elf_errmsg(-1) is NULL when libelf saw nothing wrong itself. */
+static const char *libelf_error(void) {
+    const char *msg = elf_errmsg(-1);
+    return msg ? msg : "no reason given";
+}
+
 /* Whether `name` (len bytes) holds "romfs" in any case. */
 static bool mentions_romfs(const char *name, size_t len) {
     for (size_t i = 0; i + 5 <= len; i++) {
@@ -48,7 +54,7 @@ static int read_symbols(const char *what, Elf *elf, size_t file_size, elf_info *
     for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn != NULL; scn = elf_nextscn(elf, scn)) {
         GElf_Shdr sh;
         if (gelf_getshdr(scn, &sh) == NULL) {
-            diag_error("%s: a bad section header: %s", what, elf_errmsg(-1));
+            diag_error("%s: a bad section header: %s", what, libelf_error());
             return -1;
         }
         if (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM) {
@@ -66,7 +72,7 @@ static int read_symbols(const char *what, Elf *elf, size_t file_size, elf_info *
         Elf_Data *strs = str_scn ? elf_getdata(str_scn, NULL) : NULL;
         if (syms == NULL || strs == NULL || strs->d_buf == NULL) {
             diag_error("%s: unreadable symbol table (section %zu): %s", what, elf_ndxscn(scn),
-                       elf_errmsg(-1));
+                       libelf_error());
             return -1;
         }
         size_t entsize = gelf_fsize(elf, ELF_T_SYM, 1, EV_CURRENT);
@@ -93,7 +99,7 @@ static int read_loads(const char *what, Elf *elf, const uint8_t *bytes, size_t n
                       elf_info *info) {
     size_t phnum;
     if (elf_getphdrnum(elf, &phnum) != 0) {
-        diag_error("%s: a bad program header table: %s", what, elf_errmsg(-1));
+        diag_error("%s: a bad program header table: %s", what, libelf_error());
         return -1;
     }
     size_t cap = 0;
@@ -102,7 +108,7 @@ static int read_loads(const char *what, Elf *elf, const uint8_t *bytes, size_t n
     for (size_t i = 0; i < phnum; i++) {
         GElf_Phdr ph;
         if (gelf_getphdr(elf, (int)i, &ph) == NULL) {
-            diag_error("%s: program header %zu: %s", what, i, elf_errmsg(-1));
+            diag_error("%s: program header %zu: %s", what, i, libelf_error());
             return -1;
         }
         if (ph.p_type != PT_LOAD) {
@@ -154,11 +160,6 @@ static int read_loads(const char *what, Elf *elf, const uint8_t *bytes, size_t n
     return 0;
 }
 
-static const char *libelf_error(void) {
-    const char *msg = elf_errmsg(-1);
-    return msg ? msg : "no reason given";
-}
-
 /* libelf's own checks of the header tables say "invalid data"; these say
  * which table and where. */
 static int check_tables(const char *what, Elf *elf, const GElf_Ehdr *eh, size_t n) {
@@ -193,7 +194,7 @@ static int check_tables(const char *what, Elf *elf, const GElf_Ehdr *eh, size_t 
 int flash_read_elf(const char *what, const uint8_t *p, size_t n, flash_map *out, elf_info *info) {
     elf_info facts = {0};
     if (elf_version(EV_CURRENT) == EV_NONE) {
-        diag_error("%s: libelf is out of date: %s", what, elf_errmsg(-1));
+        diag_error("%s: libelf is out of date: %s", what, libelf_error());
         return -1;
     }
     /* libelf takes a mutable image; the caller's bytes stay untouched. */
