@@ -381,6 +381,26 @@ class DfuWithRealTools(FlashCase):
                    f"{struct.unpack('<I', data[-4:])[0]:08x}, the file's is 0x"
                    f"{ff.dfu_crc(bytes(data[:-4])):08x} (corrupt or changed after it was made)")
 
+    @unittest.skipUnless(have("dfu-prefix", "dfu-util"), "dfu-util not installed")
+    def test_dfu_prefix_and_dfu_util_load_it_without_a_warning(self):
+        """dfu-prefix --check, and dfu-util -D as far as it goes without a
+        device (it loads and checks the file, then finds no device; the
+        device filter and serial match nothing, so nothing is flashed)."""
+        segs = [(0x08000000, b"\x11" * 64)]
+        good = self.write_map("dfu", segs, "good.dfu", opts=("vid=0x0001", "pid=0x0001"))
+        data = bytearray(readb(good))
+        data[300] ^= 1
+        bad = self.write("bad.dfu", bytes(data))
+        for path, warned in ((good, False), (bad, True)):
+            with self.subTest(path=os.path.basename(path)):
+                proc = run("dfu-prefix", "--check", path)
+                self.assertEqual(proc.returncode, 0, proc.stderr)
+                self.assertEqual("CRC does not match" in proc.stderr, warned, proc.stderr)
+                proc = run("dfu-util", "-d", "0001:0001", "-S", "romfs-test-no-such-serial",
+                           "-a", "0", "-D", path)
+                self.assertEqual("Warning" in proc.stderr, warned, proc.stderr)
+                self.assertIn("No DFU capable USB device available", proc.stderr)
+
     def test_dfu_suffix_delete_leaves_the_dfuse_body(self):
         segs = [(0x08000000, b"\x11" * 64), (0x08004000, b"\x22" * 7)]
         path = self.write_map("dfu", segs)
