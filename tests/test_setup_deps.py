@@ -78,7 +78,8 @@ class SetupDeps(ScratchTestCase):
 
     def test_build_set_is_part_of_test_set(self):
         self.assertTrue(set(packages("build")) <= set(packages("test")) <= set(packages("ci")))
-        for needed in ("cmake", "ninja-build", "pkg-config", "libyaml-dev", "libxxhash-dev"):
+        for needed in ("cmake", "ninja-build", "pkg-config", "libyaml-dev", "libxxhash-dev",
+                       "libelf-dev", "zlib1g-dev"):
             self.assertIn(needed, packages("build"))
 
     def test_not_root_goes_through_sudo(self):

@@ -3,8 +3,11 @@
 change them): images made by the romfs tool itself (mpremote layout,
 aligned, aligned through a manifest), images built by hand for what the
 tool never writes (indirect data, unknown kinds, padded varuints, trailing
-partition bytes), and manifests covering every key and the YAML features
-that reach the loader (anchors and aliases, flow style, quoting).
+partition bytes), manifests covering every key and the YAML features
+that reach the loader (anchors and aliases, flow style, quoting), and
+flash files made by tests/romfs_testlib/flash_files.py (Intel HEX with
+linear and segment bases, UF2, DfuSe, ELF32 and ELF64 with symbols) and
+ESP-IDF partition tables.
 
     tests/fuzz/make_corpus.py path/to/romfs
 
@@ -20,6 +23,8 @@ import tempfile
 
 HERE = pathlib.Path(__file__).resolve().parent
 CORPUS = HERE / "corpus"
+sys.path.insert(0, str(HERE.parent))
+from romfs_testlib import flash_files as ff  # noqa: E402
 
 
 def uint(v, pad=0):
@@ -287,6 +292,35 @@ DICT = """\
 """
 
 
+def flash_seeds():
+    """(name, bytes) for fuzz_flash: one small file of each kind."""
+    R = ff.ihex_record
+    data = bytes(range(48))
+    syms = ff.elf_symbols([(1, 0x08040000, 0, 0x10, 1), (31, 0x20000, 0, 0x10, 0xFFF1)])
+    strtab = b"\0_micropy_hw_romfs_part0_start\0_micropy_hw_romfs_part0_size\0"
+    return [
+        ("linear.hex", ff.write_ihex({0x0800FFF0: data}, line_end="\r\n").encode()),
+        ("segments.hex", (ff.write_ihex({0x1FFF8: data[:20]}, segment_base=True) .replace(
+            ":00000001FF", R(3, 0, b"\0\0\0\0") + "\n:00000001FF")).encode()),
+        ("blocks.uf2", ff.uf2_block(0x10000000, data * 5 + b"\xff" * 16, 0, 2, flags=0x2000,
+                                    family=0xE48BFF56) +
+         ff.uf2_block(0x10000103, b"abc", 1, 2, flags=0x2001, family=0xE48BFF56)),
+        ("targets.dfu", ff.dfu_suffix(ff.dfuse_body([(0, "ROMFS", [(0x08020000, data),
+                                                                   (0x08030000, b"x")]),
+                                                     (1, None, [(0x1FFF0000, b"\xaa")])]))),
+        ("symbols.elf", ff.write_elf(loads=[(0x08000000, data, None, None),
+                                            (0x08000030, b"\1\2", 0x20000000, 8)],
+                                     sections=[(".symtab", 2, syms, 2, 16),
+                                               (".strtab", 3, strtab, 0, 0)])),
+        ("wide.elf", ff.write_elf(loads=[(0x100000000, data, None, None)], wide=True,
+                                  endian=">", machine=62)),
+        ("partitions.csv", b"# Name, Type, SubType, Offset, Size, Flags\n"
+                           b"nvs, data, nvs, 0x9000, 0x6000,\n"
+                           b"factory, app, factory, , 1M\n"
+                           b"romfs, data, 0x8f, , 128K, readonly\n"),
+    ]
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: make_corpus.py path/to/romfs")
@@ -297,6 +331,8 @@ def main():
         write("fuzz_inspect", name, data)
     for name, text in MANIFESTS.items():
         write("fuzz_manifest", name, text.encode())
+    for name, data in flash_seeds():
+        write("fuzz_flash", name, data)
     (HERE / "manifest.dict").write_text(DICT)
 
 
