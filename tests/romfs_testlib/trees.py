@@ -150,6 +150,16 @@ def flatten(tree, prefix=""):
     return out
 
 
+def set_path(tree, path, data):
+    """Puts `data` (bytes) at the '/'-separated `path` of a nested tree,
+    making the directories it needs."""
+    *dirs, name = path.split("/")
+    node = tree
+    for part in dirs:
+        node = node.setdefault(part, {})
+    node[name] = data
+
+
 def files_of(tree):
     return {p: v for p, v in flatten(tree).items() if v is not None}
 

@@ -77,12 +77,18 @@ static void print_json(listing_printer *p, const listing_row *r) {
             offset_alignment((size_t)r->offset), r->need);
     mpy_header h;
     if (r->head != NULL && mpy_header_parse(r->head, MPY_HEADER_LEN, &h)) {
+        /* Bytecode only: no architecture, and no sub-version either (the
+         * header carries one only with native code). */
+        fprintf(p->out, ", \"mpy\": {\"version\": %u, \"sub_version\": ", h.version);
         const char *arch = mpy_arch_name(h.arch);
-        fprintf(p->out,
-                ", \"mpy\": {\"version\": %u, \"sub_version\": %u, \"arch\": %s%s%s, "
-                "\"small_int_bits\": %u}",
-                h.version, h.sub_version, arch ? "\"" : "", arch ? arch : "null", arch ? "\"" : "",
-                h.small_int_bits);
+        if (h.arch == 0) {
+            fputs("null, \"arch\": null", p->out);
+        } else if (arch != NULL) {
+            fprintf(p->out, "%u, \"arch\": \"%s\"", h.sub_version, arch);
+        } else {
+            fprintf(p->out, "%u, \"arch\": %u", h.sub_version, h.arch);
+        }
+        fprintf(p->out, ", \"small_int_bits\": %u}", h.small_int_bits);
     }
     fputc('}', p->out);
 }

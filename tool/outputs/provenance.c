@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <yaml.h>
 
 #include "util/alloc.h"
@@ -288,10 +289,20 @@ static const char *text_of(yaml_node_t *n) {
     return n != NULL && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
 }
 
+/* A record names each input in about 200 bytes: this is room for a million. */
+enum { MAX_RECORD_BYTES = 256 << 20 };
+
 static int load_record(const char *path, record_doc *d) {
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
         diag_error("%s: cannot read the provenance record: %s", shown(path), strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > MAX_RECORD_BYTES) {
+        diag_error("%s: not a provenance record: not a regular file of at most %d MiB",
+                   shown(path), MAX_RECORD_BYTES >> 20);
+        fclose(f);
         return -1;
     }
     yaml_parser_t parser;
