@@ -219,6 +219,13 @@ static const uint8_t *content_hash(const node *n) {
     return source_of(n)->hash;
 }
 
+/* --erase-block, else the manifest's partition.erase_block, else 4 KiB. */
+static uint64_t erase_block_of(const manifest *m, const build_opts *o) {
+    return o->erase_block             ? o->erase_block
+           : m->partition.erase_block ? m->partition.erase_block
+                                      : 4096;
+}
+
 /* The block-keeping layout against the base, unless it would outgrow the
  * capacity, when the canonical one (the most compact) is laid instead. */
 static int keep_or_canonical(const manifest *m, const build_opts *o, collection *c,
@@ -227,8 +234,7 @@ static int keep_or_canonical(const manifest *m, const build_opts *o, collection 
         return -1;
     }
     keep_stats st;
-    layout_keep(&c->t, &base->base, content_hash, o->erase_block ? o->erase_block : 4096, lay,
-                &st);
+    layout_keep(&c->t, &base->base, content_hash, erase_block_of(m, o), lay, &st);
     if (m->has_capacity && lay->size > m->capacity) {
         diag_info("%s: the block-keeping layout would take %" PRIu64 " bytes, over the %" PRIu64
                   " of the capacity; laid out canonically instead (the whole image changes)",
@@ -332,8 +338,7 @@ int build_run(const manifest *m, const build_opts *o) {
     loaded_base base = {0};
     int status = EXIT_INPUT;
     if (check_outputs(o, cache) != 0 || (o->base != NULL && base_load(o->base, &base) != 0) ||
-        sources_collect(m, &mpy, false, &c) != 0 ||
-        compile_python(&c, &mpy, &old, cache, o) != 0) {
+        sources_collect(m, &mpy, false, &c) != 0 || compile_python(&c, &mpy, &old, cache, o) != 0) {
         goto out;
     }
     if (check_budgets(m, &c) != 0 || check_mpy_abi(m, &c, &mpy) != 0) {
@@ -386,7 +391,7 @@ int build_run(const manifest *m, const build_opts *o) {
                     .capacity = m->capacity,
                     .policy = &built.base,
                     .report_base = o->report_base,
-                    .erase_block = o->erase_block,
+                    .erase_block = erase_block_of(m, o),
                     .head = read_head,
                     .origin = &made_of.o};
     int written = write_outputs(o, &v);
