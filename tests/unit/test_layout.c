@@ -245,7 +245,7 @@ static void test_keep(unsigned seed) {
     layout first;
     keep_stats st;
     keep_base none = {0};
-    layout_keep(&t, &none, hash_of, 4096, &first, &st);
+    layout_keep(&t, &none, hash_of, 4096, 0, &first, &st);
     CHECK(st.fresh && st.why == NULL, "fresh without a base");
     CHECK(first.data_start % 4096 == 0 && first.data_start >= first.tree_end + 6,
           "data area at %" PRIu64 " after a tree ending at %" PRIu64, first.data_start,
@@ -260,7 +260,7 @@ static void test_keep(unsigned seed) {
     keep_extent *ext = calloc(t.n_files + 1, sizeof *ext);
     keep_base base = base_of(&t, &first, ext);
     layout again;
-    layout_keep(&t, &base, hash_of, 4096, &again, &st);
+    layout_keep(&t, &base, hash_of, 4096, 0, &again, &st);
     CHECK(!st.fresh && st.placed == 0 && st.rewritten_in_place == 0, "%s: all kept", what);
     size_t len1;
     uint8_t *img1 = write_image(&t, &again, img0, len0, &len1);
@@ -277,7 +277,7 @@ static void test_keep(unsigned seed) {
     grown->size += 1000;
     put_le64(((fake_content *)grown->content)->hash + 8, grown->size);
     layout after;
-    layout_keep(&t, &base, hash_of, 4096, &after, &st);
+    layout_keep(&t, &base, hash_of, 4096, 0, &after, &st);
     for (size_t i = 0; i < t.n_nodes; i++) {
         const node *n = t.all[i];
         if (!n->is_dir && n != grown) {
@@ -304,7 +304,7 @@ static void test_keep(unsigned seed) {
     added->content = &extra;
     tree_sort(&t);
     layout third;
-    layout_keep(&t, &base2, hash_of, 4096, &third, &st);
+    layout_keep(&t, &base2, hash_of, 4096, 0, &third, &st);
     if (hole) {
         CHECK(third.at[added->id].data_offset < after.data_end,
               "%s: a new file after the end (%" PRIu64 ") with a hole free", what,
@@ -341,7 +341,7 @@ static void test_keep_from_canonical(unsigned seed) {
     keep_base base = base_of(&t, &canon, ext);
     layout keep;
     keep_stats st;
-    layout_keep(&t, &base, hash_of, 4096, &keep, &st);
+    layout_keep(&t, &base, hash_of, 4096, 0, &keep, &st);
     char what[64];
     snprintf(what, sizeof what, "keep from canonical seed %u", seed);
     CHECK(st.fresh && st.why != NULL, "%s: a canonical base is not kept whole", what);

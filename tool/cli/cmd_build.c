@@ -23,6 +23,7 @@ enum {
     B_SIZE,
     B_QUIET,
     B_BASE,
+    B_LAYOUT,
     B_ERASE_BLOCK,
     B_REPORT_BASE,
     B_LISTING, /* the output kinds with an option of their own, in the registry's order */
@@ -58,6 +59,10 @@ const cli_option build_options[] = {
     [B_BASE] = {.longname = "base",
                 .value = "OLD",
                 .help = "keep every unchanged file where OLD has it (the block-keeping layout)"},
+    [B_LAYOUT] = {.longname = "layout",
+                  .value = "canonical|keep",
+                  .help = "keep: the block-keeping layout, with room to grow, even without "
+                          "--base (the first image of a series you flash in deltas)"},
     [B_ERASE_BLOCK] = {.longname = "erase-block",
                        .value = "SIZE",
                        .help = "the flash's erase block, for --base (default 4K)"},
@@ -141,6 +146,18 @@ int run_build(const cli_args *a) {
     }
     diag_quiet = cli_flag(a, B_QUIET);
     o.base = cli_value(a, B_BASE);
+    const char *layout_name = cli_value(a, B_LAYOUT);
+    if (layout_name != NULL && strcmp(layout_name, "keep") != 0 &&
+        strcmp(layout_name, "canonical") != 0) {
+        diag_error("--layout must be canonical or keep, not '%s'", shown(layout_name));
+        goto out;
+    }
+    if (layout_name != NULL && !strcmp(layout_name, "canonical") && o.base != NULL) {
+        diag_error("--base OLD asks for the block-keeping layout; it cannot go with --layout "
+                   "canonical");
+        goto out;
+    }
+    o.keep_layout = o.base != NULL || (layout_name != NULL && !strcmp(layout_name, "keep"));
     o.report_base = cli_value(a, B_REPORT_BASE);
     o.defs = &defs;
     o.output = cli_value(a, B_OUTPUT);

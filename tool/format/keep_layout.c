@@ -103,8 +103,12 @@ typedef struct {
     pathmap placed;     /* "hash:size" -> the node whose copy others share */
     strlist keys;       /* owns the keys of by_content and placed */
     ranges used;
-    uint64_t end; /* one past the last byte placed */
+    uint64_t end;      /* where the next file after the end may go */
+    uint64_t data_end; /* one past the last byte of file data: room behind it is not image */
     size_t budget;
+    /* Growth room behind a file placed after the end: size * room / new,
+     * at most size / 8 (integers, so every machine lays out alike). */
+    uint64_t room, new_bytes;
 } keeper;
 
 static const char *content_key(keeper *k, const uint8_t hash[HASH_SIZE], uint64_t size) {
@@ -120,6 +124,9 @@ static void place(keeper *k, const node *n, uint64_t at) {
     occupy(&k->used, at, at + n->size);
     if (at + n->size > k->end) {
         k->end = at + n->size;
+    }
+    if (at + n->size > k->data_end) {
+        k->data_end = at + n->size;
     }
     pathmap_add(&k->placed, content_key(k, k->hash_of(n), n->size), (void *)n);
     k->stats->data_bytes += n->size;
@@ -181,11 +188,18 @@ static void place_anew(keeper *k, const node *n) {
         return;
     }
     uint64_t at = first_fit(&k->used, k->out->data_start, k->end, n->size, n->align, &k->budget);
-    if (at == UINT64_MAX) {
+    bool appended = at == UINT64_MAX;
+    if (appended) {
         at = align_up(k->end, n->align);
     }
     place(k, n, at);
     k->stats->placed++;
+    if (appended && k->room != 0) {
+        uint64_t grow = n->size * k->room / k->new_bytes;
+        grow = grow < n->size / 8 ? grow : n->size / 8;
+        occupy(&k->used, at + n->size, at + n->size + grow); /* not for the files after it */
+        k->end = at + n->size + grow;
+    }
 }
 
 static int larger_first(const void *a, const void *b) {
@@ -230,7 +244,7 @@ static void choose_data_start(const keep_base *base, uint64_t erase_block, layou
 }
 
 void layout_keep(const tree *t, const keep_base *base, content_hash_fn hash_of,
-                 uint64_t erase_block, layout *out, keep_stats *stats) {
+                 uint64_t erase_block, uint64_t capacity, layout *out, keep_stats *stats) {
     memset(out, 0, sizeof *out);
     memset(stats, 0, sizeof *stats);
     out->keep = true;
@@ -250,7 +264,7 @@ void layout_keep(const tree *t, const keep_base *base, content_hash_fn hash_of,
     out->filler = gap == 1 ? 0 : gap;
 
     keeper k = {.base = base, .hash_of = hash_of, .out = out, .stats = stats,
-                .end = out->data_start, .budget = FIT_BUDGET};
+                .end = out->data_start, .data_end = out->data_start, .budget = FIT_BUDGET};
     for (size_t i = 0; i < base->n_files; i++) {
         const keep_extent *e = &base->files[i];
         pathmap_add(&k.by_path, e->path, (void *)e);
@@ -271,10 +285,18 @@ void layout_keep(const tree *t, const keep_base *base, content_hash_fn hash_of,
         }
     }
     qsort(files, rest, sizeof *files, larger_first);
+    /* Half of what the capacity would still have free with every file
+     * left appended goes to growth room. */
+    for (size_t i = 0; i < rest; i++) {
+        k.new_bytes += files[i]->size + files[i]->align;
+    }
+    if (capacity > k.end + k.new_bytes && k.new_bytes != 0) {
+        k.room = (capacity - k.end - k.new_bytes) / 2;
+    }
     for (size_t i = 0; i < rest; i++) {
         place_anew(&k, files[i]);
     }
-    out->data_end = k.end + (k.end % 2); /* the image must be even-sized */
+    out->data_end = k.data_end + (k.data_end % 2); /* the image must be even-sized */
     out->size = out->data_end;
     out->payload_len = out->size - KEEP_PAYLOAD_START;
     stats->free_bytes = out->data_end - out->data_start - stats->data_bytes;

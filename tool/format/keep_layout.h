@@ -16,7 +16,11 @@
  * area, aligned as the file needs, stays where it is; a changed file is
  * rewritten in place when it still fits there; the rest go into the first
  * hole of the data area that fits them aligned (largest first), else after
- * the end. Identical files share one copy. Bytes of the data area that no
+ * the end. Identical files share one copy. With a capacity, each file
+ * placed after the end leaves growth room behind it, a share of its size
+ * (at most an eighth) that spends at most half of the capacity still
+ * free, so that a file that grows a little is rewritten in place instead
+ * of moving whole; without one the image stays compact. Bytes of the data area that no
  * file uses keep the base's bytes (the writer's sink is asked for them),
  * so blocks that hold nothing new are written identically. The result is
  * a function of the tree, the file contents and the base. */
@@ -56,9 +60,10 @@ typedef struct {
 typedef const uint8_t *(*content_hash_fn)(const node *n);
 
 /* Lays out `t` (sorted) against `base` (size 0: none). `erase_block` is a
- * power of two. Fills `out` with `out->keep` set. */
+ * power of two; `capacity` the most the image may take (0: no limit, and
+ * no growth room). Fills `out` with `out->keep` set. */
 void layout_keep(const tree *t, const keep_base *base, content_hash_fn hash_of,
-                 uint64_t erase_block, layout *out, keep_stats *stats);
+                 uint64_t erase_block, uint64_t capacity, layout *out, keep_stats *stats);
 
 /* Bytes before the filesystem payload in a block-keeping image. */
 enum { KEEP_PAYLOAD_START = 3 + 5, KEEP_VARUINT = 5 };

@@ -234,7 +234,8 @@ static int keep_or_canonical(const manifest *m, const build_opts *o, collection 
         return -1;
     }
     keep_stats st;
-    layout_keep(&c->t, &base->base, content_hash, erase_block_of(m, o), lay, &st);
+    layout_keep(&c->t, &base->base, content_hash, erase_block_of(m, o),
+                m->has_capacity ? m->capacity : 0, lay, &st);
     if (m->has_capacity && lay->size > m->capacity) {
         diag_info("%s: the block-keeping layout would take %" PRIu64 " bytes, over the %" PRIu64
                   " of the capacity; laid out canonically instead (the whole image changes)",
@@ -245,6 +246,12 @@ static int keep_or_canonical(const manifest *m, const build_opts *o, collection 
     }
     if (st.why != NULL) {
         diag_info("%s: laid out afresh: %s", shown(o->output), st.why);
+    }
+    if (o->base == NULL) {
+        diag_info("%s: the block-keeping layout, afresh: data area %" PRIu64 " bytes, %" PRIu64
+                  " of them room to grow",
+                  shown(o->output), lay->data_end - lay->data_start, st.free_bytes);
+        return 0;
     }
     diag_info("%s: against %s: %zu files kept in place, %zu rewritten in place, %zu placed "
               "anew, %zu sharing another's bytes; data area %" PRIu64 " bytes, %" PRIu64
@@ -344,7 +351,7 @@ int build_run(const manifest *m, const build_opts *o) {
     if (check_budgets(m, &c) != 0 || check_mpy_abi(m, &c, &mpy) != 0) {
         goto out;
     }
-    if (o->base == NULL) {
+    if (!o->keep_layout) {
         layout_compute(&c.t, &lay);
     } else if (keep_or_canonical(m, o, &c, &old, &base, &lay) != 0) {
         goto out;

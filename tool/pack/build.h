@@ -7,6 +7,8 @@
 #include <stddef.h>
 
 #include "manifest/manifest.h"
+#include <stdbool.h>
+
 #include "outputs/output.h"
 
 typedef struct {
@@ -14,7 +16,8 @@ typedef struct {
     const char *cache_dir; /* NULL: .romfs-cache beside the output */
     const char *mpy_cross; /* -D ROMFS_MPY_CROSS, used without image.mpy_cross */
     unsigned jobs;         /* compiles at once; 0: one per processor */
-    const char *base;      /* the block-keeping layout against this image; NULL: canonical */
+    const char *base;      /* the block-keeping layout against this image; NULL: none */
+    bool keep_layout;      /* the block-keeping layout (against base, or afresh); else canonical */
     uint64_t erase_block;  /* for the block-keeping layout and reports; 0: 4 KiB */
     const char *report_base; /* reports compare against this image; NULL: none */
     const defines *defs;     /* -D, for the provenance record; may be NULL */
