@@ -4,7 +4,6 @@
 #include <stdlib.h>
 
 #include "flash/out.h"
-#include "util/alloc.h"
 #include "util/diag.h"
 
 /* A bin longer than any flash is two segments far apart, not an image. */
@@ -19,21 +18,12 @@ int flash_write_bin(int fd, const char *what, const flash_map *m, uint8_t fill) 
         return -1;
     }
     flash_out *o = out_open(fd, what);
-    uint8_t *chunk = xmalloc(FLASH_CHUNK);
     uint64_t at = m->n ? flash_map_low(m) : 0;
     for (size_t i = 0; i < m->n && !o->failed; i++) {
         const flash_segment *s = &m->v[i];
         out_fill(o, fill, s->address - at);
-        for (uint64_t off = 0; off < s->size && !o->failed; off += FLASH_CHUNK) {
-            size_t n = s->size - off < FLASH_CHUNK ? (size_t)(s->size - off) : FLASH_CHUNK;
-            if (flash_segment_read(what, s, off, chunk, n) != 0) {
-                out_fail(o);
-                break;
-            }
-            out_put(o, chunk, n);
-        }
+        out_put_segment(o, what, s);
         at = s->address + s->size;
     }
-    free(chunk);
     return out_close(o);
 }

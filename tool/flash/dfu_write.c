@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "flash/out.h"
-#include "util/alloc.h"
 #include "util/bytes.h"
 #include "util/diag.h"
 
@@ -54,23 +53,14 @@ int flash_write_dfu(int fd, const char *what, const flash_map *m, const flash_op
     put_le32(t + 270, (uint32_t)m->n);
     out_put(out, head, sizeof head);
 
-    uint8_t *chunk = xmalloc(FLASH_CHUNK);
     for (size_t i = 0; i < m->n && !out->failed; i++) {
         const flash_segment *s = &m->v[i];
         uint8_t el[ELEMENT];
         put_le32(el, (uint32_t)s->address);
         put_le32(el + 4, (uint32_t)s->size);
         out_put(out, el, sizeof el);
-        for (uint64_t off = 0; off < s->size && !out->failed; off += FLASH_CHUNK) {
-            size_t n = s->size - off < FLASH_CHUNK ? (size_t)(s->size - off) : FLASH_CHUNK;
-            if (flash_segment_read(what, s, off, chunk, n) != 0) {
-                out_fail(out);
-                break;
-            }
-            out_put(out, chunk, n);
-        }
+        out_put_segment(out, what, s);
     }
-    free(chunk);
 
     uint8_t suffix[SUFFIX];
     put_le16(suffix, 0xffff); /* bcdDevice: any release */

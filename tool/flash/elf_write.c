@@ -131,20 +131,11 @@ int flash_write_elf(int fd, const char *what, const flash_map *m, const flash_op
         out_put(out, buf, e.len);
     }
 
-    uint8_t *chunk = xmalloc(FLASH_CHUNK);
     for (size_t i = 0; i < m->n && !out->failed; i++) {
         const flash_segment *s = &m->v[i];
         out_fill(out, 0, offsets[i] - out->written);
-        for (uint64_t off = 0; off < s->size && !out->failed; off += FLASH_CHUNK) {
-            size_t n = s->size - off < FLASH_CHUNK ? (size_t)(s->size - off) : FLASH_CHUNK;
-            if (flash_segment_read(what, s, off, chunk, n) != 0) {
-                out_fail(out);
-                break;
-            }
-            out_put(out, chunk, n);
-        }
+        out_put_segment(out, what, s);
     }
-    free(chunk);
 
     /* .shstrtab: "", the segments' names, then its own. */
     out_put(out, "", 1);

@@ -48,12 +48,11 @@ typedef struct {
 static int fail(const where *w, const char *fmt, ...) PRINTF_LIKE(2, 3);
 
 static int fail(const where *w, const char *fmt, ...) {
-    char msg[1024];
+    src_pos at = {w->what, w->line, 0};
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    diag_verror_at(&at, fmt, ap);
     va_end(ap);
-    diag_error("%s:%u: %s", w->what, w->line, msg);
     return -1;
 }
 

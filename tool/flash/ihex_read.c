@@ -42,12 +42,11 @@ static bool blank(uint8_t c) {
 static int fail(const hex_reader *r, const char *fmt, ...) PRINTF_LIKE(2, 3);
 
 static int fail(const hex_reader *r, const char *fmt, ...) {
-    char msg[256];
+    src_pos at = {r->what, (unsigned)r->line, 0};
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    diag_verror_at(&at, fmt, ap);
     va_end(ap);
-    diag_error("%s:%lu: %s", r->what, r->line, msg);
     return -1;
 }
 

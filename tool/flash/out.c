@@ -49,6 +49,17 @@ void out_put(flash_out *o, const void *p, size_t n) {
     }
 }
 
+void out_put_segment(flash_out *o, const char *what, const flash_segment *s) {
+    for (uint64_t off = 0; off < s->size && !o->failed; off += FLASH_CHUNK) {
+        size_t n = s->size - off < FLASH_CHUNK ? (size_t)(s->size - off) : FLASH_CHUNK;
+        if (flash_segment_read(what, s, off, o->chunk, n) != 0) {
+            out_fail(o);
+            return;
+        }
+        out_put(o, o->chunk, n);
+    }
+}
+
 void out_fill(flash_out *o, uint8_t byte, uint64_t n) {
     uint8_t block[4096];
     memset(block, byte, sizeof block);

@@ -54,12 +54,20 @@ static int emit_padding(emitter *e, uint64_t n) {
     return 0;
 }
 
-static int emit_node(emitter *e, const node *n, const layout *lay) {
-    const placement *p = &lay->at[n->id];
+/* A record's kind, length and name: the same in both layouts. */
+static int emit_head(emitter *e, const node *n, const placement *p) {
     if (emit_kind(e, n->is_dir ? ROMFS_KIND_DIR : ROMFS_KIND_FILE) != 0 ||
         emit_uint(e, p->len, p->width) != 0 ||
         emit_uint(e, n->name_len, varuint_len(n->name_len)) != 0 ||
         emit(e, n->name, n->name_len) != 0) {
+        return -1;
+    }
+    return 0;
+}
+
+static int emit_node(emitter *e, const node *n, const layout *lay) {
+    const placement *p = &lay->at[n->id];
+    if (emit_head(e, n, p) != 0) {
         return -1;
     }
     if (n->is_dir) {
@@ -85,10 +93,7 @@ static int emit_node(emitter *e, const node *n, const layout *lay) {
  * with the data's size and its offset in the payload. */
 static int emit_keep_node(emitter *e, const node *n, const layout *lay) {
     const placement *p = &lay->at[n->id];
-    if (emit_kind(e, n->is_dir ? ROMFS_KIND_DIR : ROMFS_KIND_FILE) != 0 ||
-        emit_uint(e, p->len, p->width) != 0 ||
-        emit_uint(e, n->name_len, varuint_len(n->name_len)) != 0 ||
-        emit(e, n->name, n->name_len) != 0) {
+    if (emit_head(e, n, p) != 0) {
         return -1;
     }
     if (n->is_dir) {

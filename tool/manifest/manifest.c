@@ -447,6 +447,24 @@ static int get_share(loader *L, yaml_node_t *v, const char *what, double *out) {
     return 0;
 }
 
+static size_t list_length(const yaml_node_t *seq) {
+    return (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
+}
+
+/* Item `it` of a list whose items are mappings, visited and checked:
+ * `what` says what it must be ("each rule must be a mapping with ..."). */
+static int mapping_item(loader *L, yaml_node_item_t it, const char *what, yaml_node_t **out) {
+    yaml_node_t *map = node(L, it);
+    if (visit(L, map) != 0) {
+        return -1;
+    }
+    if (map->type != YAML_MAPPING_NODE) {
+        FAIL_AT(L, map, "%s, not %s", what, kind_name(map));
+    }
+    *out = map;
+    return 0;
+}
+
 static int load_budgets(loader *L, yaml_node_t *seq) {
     manifest *m = L->m;
     if (is_null(seq)) {
@@ -455,17 +473,13 @@ static int load_budgets(loader *L, yaml_node_t *seq) {
     if (seq->type != YAML_SEQUENCE_NODE) {
         FAIL_AT(L, seq, "budgets must be a list of {match, max}, not %s", kind_name(seq));
     }
-    size_t n = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
-    m->budgets = xcalloc(n, sizeof *m->budgets);
+    m->budgets = xcalloc(list_length(seq), sizeof *m->budgets);
     for (yaml_node_item_t *it = seq->data.sequence.items.start; it < seq->data.sequence.items.top;
          it++) {
-        yaml_node_t *map = node(L, *it);
-        if (visit(L, map) != 0) {
+        yaml_node_t *map;
+        if (mapping_item(L, *it, "each budget must be a mapping with 'match' and 'max'", &map) !=
+            0) {
             return -1;
-        }
-        if (map->type != YAML_MAPPING_NODE) {
-            FAIL_AT(L, map, "each budget must be a mapping with 'match' and 'max', not %s",
-                    kind_name(map));
         }
         budget *b = &m->budgets[m->n_budgets++];
         b->pos = pos_of(L, map);
@@ -584,16 +598,12 @@ static int load_rules(loader *L, yaml_node_t *seq) {
     if (seq->type != YAML_SEQUENCE_NODE) {
         FAIL_AT(L, seq, "rules must be a list, not %s", kind_name(seq));
     }
-    size_t n = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
-    m->rules = xcalloc(n, sizeof *m->rules);
+    m->rules = xcalloc(list_length(seq), sizeof *m->rules);
     for (yaml_node_item_t *it = seq->data.sequence.items.start; it < seq->data.sequence.items.top;
          it++) {
-        yaml_node_t *map = node(L, *it);
-        if (visit(L, map) != 0) {
+        yaml_node_t *map;
+        if (mapping_item(L, *it, "each rule must be a mapping with 'match'", &map) != 0) {
             return -1;
-        }
-        if (map->type != YAML_MAPPING_NODE) {
-            FAIL_AT(L, map, "each rule must be a mapping with 'match', not %s", kind_name(map));
         }
         rule *r = &m->rules[m->n_rules++];
         r->set = unset();
@@ -702,8 +712,7 @@ static int load_files(loader *L, yaml_node_t *seq) {
         FAIL_AT(L, seq, "files must be a list of entries, not %s",
                 is_null(seq) ? "empty" : kind_name(seq));
     }
-    size_t n = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
-    m->files = xcalloc(n, sizeof *m->files);
+    m->files = xcalloc(list_length(seq), sizeof *m->files);
     for (yaml_node_item_t *it = seq->data.sequence.items.start; it < seq->data.sequence.items.top;
          it++) {
         yaml_node_t *e = node(L, *it);

@@ -13,9 +13,12 @@ static void vreport(const char *level, const src_pos *pos, const char *fmt, va_l
     char msg[8192];
     int n = snprintf(msg, sizeof msg, "romfs: %s", level);
     if (pos != NULL && pos->file != NULL && n >= 0 && (size_t)n < sizeof msg) {
-        if (pos->line > 0) {
+        if (pos->line > 0 && pos->col > 0) {
             n += snprintf(msg + n, sizeof msg - (size_t)n, "%s:%u:%u: ", shown(pos->file),
                           pos->line, pos->col);
+        } else if (pos->line > 0) { /* a line-oriented format: no column */
+            n += snprintf(msg + n, sizeof msg - (size_t)n, "%s:%u: ", shown(pos->file),
+                          pos->line);
         } else {
             n += snprintf(msg + n, sizeof msg - (size_t)n, "%s: ", shown(pos->file));
         }
@@ -38,6 +41,10 @@ void diag_error_at(const src_pos *pos, const char *fmt, ...) {
     va_start(ap, fmt);
     vreport("error: ", pos, fmt, ap);
     va_end(ap);
+}
+
+void diag_verror_at(const src_pos *pos, const char *fmt, va_list ap) {
+    vreport("error: ", pos, fmt, ap);
 }
 
 void diag_warn(const char *fmt, ...) {

@@ -3,12 +3,15 @@
 #ifndef ROMFS_DIAG_H
 #define ROMFS_DIAG_H
 
+#include <stdarg.h>
+
 #include <stddef.h>
 
 /* Exit statuses of the command line contract. */
 enum { EXIT_INPUT = 1, EXIT_USAGE = 2 };
 
-/* A place in a manifest; line and column count from 1. */
+/* A place in a manifest, or a line of a line-oriented file (col 0);
+ * line and column count from 1. */
 typedef struct {
     const char *file;
     unsigned line;
@@ -19,6 +22,8 @@ typedef struct {
 
 void diag_error(const char *fmt, ...) PRINTF_LIKE(1, 2);
 void diag_error_at(const src_pos *pos, const char *fmt, ...) PRINTF_LIKE(2, 3);
+/* The same with a va_list, for a parser's own fail(). */
+void diag_verror_at(const src_pos *pos, const char *fmt, va_list ap) PRINTF_LIKE(2, 0);
 void diag_warn(const char *fmt, ...) PRINTF_LIKE(1, 2);
 void diag_warn_at(const src_pos *pos, const char *fmt, ...) PRINTF_LIKE(2, 3);
 /* Progress and summaries; silenced by --quiet. */
