@@ -67,6 +67,9 @@ addEventListener("error", (e) => {
         const p = (100 * part) / whole;
         return (p !== 0 && Math.abs(p) < 0.1 ? p.toFixed(3) : p.toFixed(1)) + "%";
     }
+    function plural(n, what) {
+        return num(n) + " " + what + (n === 1 ? "" : "s");
+    }
     function hex(n) {
         return "0x" + n.toString(16);
     }
@@ -312,8 +315,8 @@ addEventListener("error", (e) => {
         case "agg":
             return `<div class="r agg${n.marks ? " changed" : ""}${tiny}" ${at} data-agg="${n.members.length}" data-files="${n.files}"` +
                    ` data-dir="${esc(n.dir ? n.dir.path : "")}" data-di="${n.dir ? n.dir.i : -1}" tabindex="0" role="button"` +
-                   ` aria-label="${esc(num(n.files) + " small files, " + num(n.bytes) + " bytes")}">` +
-                   label(num(n.files) + " small files", human(n.bytes), r) + "</div>";
+                   ` aria-label="${esc(plural(n.files, "small file") + ", " + num(n.bytes) + " bytes")}">` +
+                   label(plural(n.files, "small file"), human(n.bytes), r) + "</div>";
         case "free":
             return `<div class="r free" ${at} data-free="1" tabindex="0" role="button" aria-label="${esc("free, " + num(n.bytes) + " bytes")}">` +
                    label("free", human(n.bytes), r) + "</div>";
@@ -382,7 +385,7 @@ addEventListener("error", (e) => {
                 ["bytes", esc(bytes(n.bytes) + ", " + shares(n.bytes))],
                 ["largest", list + (n.members.length > 8 ? "<br>\u2026 and " + esc(num(n.members.length - 8)) + " more" : "")],
                 ["changed or added", esc(num(n.marks))],
-            ], esc(num(n.files) + " files too small to draw one by one in ") + `<span class="path">${esc(n.dir ? n.dir.path || "/" : "/")}</span>` + esc(": the table lists them; click to zoom in"));
+            ], esc(plural(n.files, "file") + " too small to draw one by one in ") + `<span class="path">${esc(n.dir ? n.dir.path || "/" : "/")}</span>` + esc(": the table lists them; click to zoom in"));
         }
         case "free":
             return facts([["bytes", esc(bytes(n.bytes) + ", " + pct(n.bytes, T.capacity) + " of the capacity")]], "Free space");
@@ -555,7 +558,8 @@ addEventListener("error", (e) => {
         const aggs = drawn.filter((o) => o.n.t === "agg");
         const hidden = aggs.reduce((s, o) => s + o.n.files, 0);
         document.getElementById("culled").textContent = aggs.length
-            ? num(hidden) + " files too small to draw are grouped in " + num(aggs.length) + " block" + (aggs.length === 1 ? "" : "s") + " (zoom in to see them)"
+            ? plural(hidden, "file") + " too small to draw " + (hidden === 1 ? "is" : "are") + " grouped in " +
+              plural(aggs.length, "block") + " (zoom in to see them)"
             : "";
         const chain = [];
         for (let d = zoom; d; d = d.up >= 0 ? dirs[d.up] : null) {
