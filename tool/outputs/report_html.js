@@ -236,7 +236,7 @@ addEventListener("error", (e) => {
             } else if (small.length > 1) {
                 small.sort(larger);
                 drawn.push({
-                    t: "agg", dir: job.dir, members: small, ord: ord + small[0].ord,
+                    t: "agg", dir: job.dir, members: small, ord: small[0].ord,
                     bytes: small.reduce((s, n) => s + n.bytes, 0),
                     files: small.reduce((s, n) => s + (n.t === "file" ? 1 : n.t === "dir" ? n.files : 0), 0),
                     marks: small.reduce((s, n) => s + (n.t === "file" ? (n.status ? 1 : 0) : n.marks || 0), 0),
@@ -529,6 +529,7 @@ addEventListener("error", (e) => {
     let showFree = hasCap && free > 0;
     let drawn = [];
     let selected = null;
+    let tipFor = null; /* what the hover card shows: redrawn only when the pointer moves to another */
 
     const name = R.image;
     document.title = "romfs report: " + name;
@@ -554,6 +555,7 @@ addEventListener("error", (e) => {
             top.push(freeNode);
         }
         drawn = layout(top, W, H);
+        tipFor = null;
         map.innerHTML = drawn.map(drawOne).join("");
         const aggs = drawn.filter((o) => o.n.t === "agg");
         const hidden = aggs.reduce((s, o) => s + o.n.files, 0);
@@ -577,7 +579,10 @@ addEventListener("error", (e) => {
         }
     }
     function showTip(o, x, y) {
-        tip.innerHTML = describe(o.n);
+        if (tipFor !== o) {
+            tipFor = o;
+            tip.innerHTML = describe(o.n);
+        }
         tip.style.display = "block";
         const r = tip.getBoundingClientRect();
         tip.style.left = Math.max(4, Math.min(x + 14, innerWidth - r.width - 8)) + "px";
