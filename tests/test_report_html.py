@@ -5,17 +5,22 @@ byte for byte as `--format json` gives it, whatever the names hold
 (quotes, '<', '&', "</script>"), with no name turned into markup; nothing
 in it names another resource; its Content-Security-Policy allows no
 fetch and names the script's hash; the same report gives the same bytes;
-and the build's embedding step refuses a script that would end its
-element."""
+the build's embedding step refuses a script that would end its element;
+and the PNG reader the browser tests judge screenshots with decodes
+every filter."""
 import base64
 import hashlib
 import json
 import os
+import random
 import re
 import shutil
+import struct
 import subprocess
 import unittest
+import zlib
 
+from romfs_testlib import png
 from romfs_testlib.report_page import ASSETS, AWKWARD, ReportImages, parse_page
 from romfs_testlib.tool import SOURCE_DIR, readb, run
 
@@ -130,6 +135,60 @@ class RawPage(ReportImages, unittest.TestCase):
 
 
 # ---- In the browser ----
+
+
+
+def encode_png(rows, channels, filters):
+    """A PNG of `rows` (lists of samples), each row filtered with
+    filters[y] (0 to 4), as an encoder may: to check the decoder the
+    browser tests judge screenshots with."""
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    def paeth(a, b, c):
+        p = a + b - c
+        return min((abs(p - a), 0, a), (abs(p - b), 1, b), (abs(p - c), 2, c))[2]
+
+    raw, prev = bytearray(), [0] * len(rows[0])
+    for row, f in zip(rows, filters):
+        out = []
+        for i, v in enumerate(row):
+            left = row[i - channels] if i >= channels else 0
+            up_left = prev[i - channels] if i >= channels else 0
+            guess = (0, left, prev[i], (left + prev[i]) >> 1, paeth(left, prev[i], up_left))[f]
+            out.append((v - guess) & 255)
+        raw += bytes([f]) + bytes(out)
+        prev = row
+    colour = {1: 0, 2: 4, 3: 2, 4: 6}[channels]
+    ihdr = struct.pack(">IIBBBBB", len(rows[0]) // channels, len(rows), 8, colour, 0, 0, 0)
+    return png.SIGNATURE + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(bytes(raw))) + \
+        chunk(b"IEND", b"")
+
+
+class PngReader(unittest.TestCase):
+    def test_every_filter_decodes_to_the_pixels(self):
+        rng = random.Random(5)
+        for channels in (1, 3, 4):
+            # Enough rows of each filter that Paeth's ties between its
+            # up and up-left guesses (broken in a fixed order) come up.
+            rows = [[rng.randrange(256) for _ in range(33 * channels)] for _ in range(60)]
+            data = encode_png(rows, channels, [y % 5 for y in range(60)])
+            self.assertEqual(png.header(data), (33, 60, 8, {1: 0, 3: 2, 4: 6}[channels], 0))
+            w, h, n, got = png.pixels(data)
+            self.assertEqual((w, h, n), (33, 60, channels))
+            self.assertEqual([list(r) for r in got], rows)
+
+    def test_a_flat_picture_has_one_colour(self):
+        data = encode_png([[200, 10, 10] * 6 for _ in range(4)], 3, [0, 1, 2, 4])
+        self.assertEqual(png.colours(data), {(200, 10, 10): 24})
+
+    def test_damage_is_seen(self):
+        data = bytearray(encode_png([[1, 2, 3] * 2] * 2, 3, [0, 0]))
+        data[-20] ^= 1
+        with self.assertRaises(png.PngError):
+            png.pixels(bytes(data))
+        with self.assertRaises(png.PngError):
+            png.header(b"GIF89a")
 
 
 if __name__ == "__main__":
