@@ -25,12 +25,12 @@ addEventListener("error", (e) => {
     const html = document.documentElement;
     const page = document.getElementById("page");
 
-    /* Rectangles smaller than this are drawn as one grouped block per
-     * directory: below a few pixels no one can see or point at them, and
-     * a map of 40,000 rectangles costs the browser seconds for nothing.
-     * The table still lists every file. */
-    const MIN_AREA = 4;         /* px^2 */
-    const MAX_DRAWN = 25000;    /* rectangles on the map at most, about */
+    /* Rectangles smaller than a pixel are drawn as one grouped block per
+     * directory, and so are the smallest when more than MAX_DRAWN files
+     * would be drawn: a map of 40,000 rectangles costs the browser
+     * seconds and shows nothing more. The table still lists every file. */
+    const MIN_AREA = 1;         /* px^2 */
+    const MAX_DRAWN = 20000;    /* rectangles on the map at most, about */
 
     const KINDS = ["model", "python", "text", "image", "web", "data"];
 
@@ -212,11 +212,38 @@ addEventListener("error", (e) => {
         return { label: false, r: [x, y, w, h] };
     }
 
+    /* The area below which a rectangle is grouped: a pixel, or more when
+     * that would draw more than MAX_DRAWN rectangles (frames count too).
+     * Judged by each file's share of the whole map, which its frames'
+     * borders only make smaller. */
+    function smallest(top, W, H) {
+        const found = [], todo = top.filter((n) => n.t === "dir");
+        let frames = 0;
+        while (todo.length) {
+            const d = todo.pop();
+            frames++;
+            for (const n of d.items) {
+                if (n.t === "dir") {
+                    todo.push(n);
+                } else if (n.t === "file") {
+                    found.push(n.bytes);
+                }
+            }
+        }
+        const room = Math.max(MAX_DRAWN / 4, MAX_DRAWN - frames);
+        if (found.length <= room) {
+            return MIN_AREA;
+        }
+        const scale = (W * H) / top.reduce((s, n) => s + n.bytes, 0);
+        found.sort((a, b) => b - a);
+        return Math.max(MIN_AREA, found[room] * scale);
+    }
+
     /* Every rectangle of the map, frames before what they hold. With an
      * explicit stack: a deep image must not exhaust the script's. */
     function layout(top, W, H) {
         const out = [];
-        const minArea = Math.max(MIN_AREA, (W * H) / MAX_DRAWN);
+        const minArea = smallest(top, W, H);
         const jobs = [{ items: top, r: [0, 0, W, H], dir: null }];
         while (jobs.length) {
             const job = jobs.pop();
