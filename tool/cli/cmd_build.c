@@ -130,10 +130,7 @@ int run_build(const cli_args *a) {
     }
     const char *erase = cli_value(a, B_ERASE_BLOCK);
     if (erase != NULL) {
-        const char *why = parse_size(erase, &o.erase_block);
-        if (why == NULL && (o.erase_block & (o.erase_block - 1)) != 0) {
-            why = "must be a power of two";
-        }
+        const char *why = parse_block_size(erase, &o.erase_block);
         if (why != NULL) {
             diag_error("--erase-block %s, not '%s'", why, shown(erase));
             goto out;

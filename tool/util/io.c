@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -43,9 +44,15 @@ ssize_t read_full(int fd, void *buf, size_t len) {
     return (ssize_t)got;
 }
 
-int read_all(int fd, size_t limit, char **out, size_t *len) {
-    size_t cap = 4096, n = 0;
+int read_all_after(int fd, const void *head, size_t head_len, size_t limit, char **out,
+                   size_t *len) {
+    if (head_len > limit) {
+        errno = EFBIG;
+        return -1;
+    }
+    size_t cap = head_len > 4096 ? head_len : 4096, n = head_len;
     char *text = xmalloc(cap + 1);
+    memcpy(text, head, head_len);
     for (;;) {
         ssize_t got = read_full(fd, text + n, cap - n);
         if (got < 0) {
@@ -70,6 +77,10 @@ int read_all(int fd, size_t limit, char **out, size_t *len) {
     *out = text;
     *len = n;
     return 0;
+}
+
+int read_all(int fd, size_t limit, char **out, size_t *len) {
+    return read_all_after(fd, "", 0, limit, out, len);
 }
 
 static int open_checked(const char *path, bool regular_only) {
