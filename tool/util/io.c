@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "util/alloc.h"
+#include "util/diag.h"
 
 int write_all(int fd, const void *buf, size_t len) {
     const char *p = buf;
@@ -115,4 +116,23 @@ int open_regular(const char *path) {
 
 int open_input(const char *path) {
     return open_checked(path, false);
+}
+
+int read_input_file(const char *path, const char *kind, size_t limit, char **out, size_t *len) {
+    int fd = open_input(path);
+    if (fd < 0) {
+        diag_error("%s: cannot read the %s: %s", shown(path), kind,
+                   errno == EISDIR ? "it is a directory" : strerror(errno));
+        return -1;
+    }
+    int rc = read_all(fd, limit, out, len);
+    int err = errno;
+    close(fd);
+    if (rc != 0 && err == EFBIG) {
+        diag_error("%s: the %s is larger than %zu MiB; is this the right file?", shown(path), kind,
+                   limit >> 20);
+    } else if (rc != 0) {
+        diag_error("%s: cannot read the %s: %s", shown(path), kind, strerror(err));
+    }
+    return rc;
 }
