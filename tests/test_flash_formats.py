@@ -60,26 +60,8 @@ def parse_read(stdout):
     return info, runs
 
 
-def pages(runs, page=256, fill=0xff):
-    """What a UF2 of `runs` holds: every touched 256-byte page, whole."""
-    touched = {}
-    for address, data in runs.items():
-        for i, b in enumerate(data):
-            base = (address + i) // page * page
-            touched.setdefault(base, bytearray([fill] * page))[(address + i) - base] = b
-    return ff.merge((a, bytes(d)) for a, d in touched.items())
-
-
-def flat(runs, fill=0xff):
-    """What a bin of `runs` holds, from the lowest address."""
-    if not runs:
-        return b""
-    low = min(runs)
-    end = max(a + len(d) for a, d in runs.items())
-    out = bytearray([fill] * (end - low))
-    for a, d in runs.items():
-        out[a - low:a - low + len(d)] = d
-    return bytes(out)
+pages = ff.uf2_pages
+flat = ff.flat
 
 
 def random_maps():

@@ -13,6 +13,7 @@
 #include "deploy/delta.h"
 #include "deploy/partition.h"
 #include "flash/elf.h"
+#include "flash/uf2.h"
 #include "format/writer.h"
 #include "inspect/image_file.h"
 #include "util/alloc.h"
@@ -46,6 +47,7 @@ typedef struct {
     bool have_old;
     delta d;
     uint64_t placed; /* bytes of the image's stretches */
+    uint64_t reach;  /* the end of the last, from the partition's start */
 } plan;
 
 static void plan_free(plan *pl) {
@@ -212,6 +214,7 @@ static int plan_delta(const deploy_request *r, const deploy_image *img, plan *pl
         flash_map_add_reader(&pl->m, p->address + pl->d.v[i].offset, pl->d.v[i].length,
                              span_read, &pl->spans[i]);
         pl->placed += pl->d.v[i].length;
+        pl->reach = pl->d.v[i].offset + pl->d.v[i].length;
     }
     return 0;
 }
@@ -232,7 +235,38 @@ static void plan_whole(const deploy_request *r, const deploy_image *img, plan *p
     pl->spans = xcalloc(1, sizeof *pl->spans);
     pl->spans[0] = (span){img, 0};
     flash_map_add_reader(&pl->m, p->address, length, span_read, &pl->spans[0]);
-    pl->placed = length;
+    pl->placed = pl->reach = length;
+}
+
+/* A UF2 file writes whole 256-byte pages, 0xff where the map has no
+ * byte: a page that the image's bytes share with what lies outside the
+ * partition would erase those. So the partition starts a page, the image's
+ * last page ends inside the partition, and a delta's blocks are whole
+ * pages. */
+static int check_uf2_pages(const plan *pl) {
+    const partition *p = &pl->p;
+    uint64_t page = UF2_PAYLOAD;
+    if (p->address % page != 0) {
+        diag_error("%s at 0x%08" PRIx64 " does not start a 256-byte page, and a UF2 file writes "
+                   "whole pages: the bytes before it in its first page would be erased",
+                   p->name, p->address);
+        return -1;
+    }
+    uint64_t end = pl->reach % page ? pl->reach + (page - pl->reach % page) : pl->reach;
+    if (p->has_size && end > p->size) {
+        diag_error("%s (%" PRIu64 " bytes) ends inside a 256-byte page, and a UF2 file writes "
+                   "whole pages: the image's last page would erase the %" PRIu64
+                   " bytes after the partition",
+                   p->name, p->size, end - p->size);
+        return -1;
+    }
+    if (pl->have_old && p->erase_block < page) {
+        diag_error("an erase block of %" PRIu64 " bytes is smaller than the 256-byte pages a UF2 "
+                   "file writes: give --erase-block 256 or more",
+                   p->erase_block);
+        return -1;
+    }
+    return 0;
 }
 
 static int write_file(const char *out, flash_format f, const flash_map *m, const flash_opts *o,
@@ -278,7 +312,7 @@ static void summarize(const deploy_request *r, const deploy_image *img, const pl
     }
     char room[96] = "", pad[64] = "", fw[64] = "";
     if (p->has_size) {
-        snprintf(room, sizeof room, " of %" PRIu64 " bytes (%" PRIu64 " free)", p->size,
+        snprintf(room, sizeof room, " (%" PRIu64 " bytes, %" PRIu64 " free)", p->size,
                  p->size - img->size);
     }
     if (pl->placed != img->size) {
@@ -323,6 +357,9 @@ int deploy_write(const deploy_request *r, const deploy_image *img, const char *o
         for (size_t i = 0; i < pl.fw.n; i++) {
             flash_map_add(&pl.m, pl.fw.v[i].address, pl.fw.v[i].size, pl.fw.v[i].bytes);
         }
+    }
+    if (f == FLASH_UF2 && check_uf2_pages(&pl) != 0) {
+        goto done;
     }
     flash_opts o = r->opts;
     if (pl.p.has_firmware) { /* an ELF for the firmware's machine */
