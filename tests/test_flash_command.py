@@ -392,8 +392,8 @@ class Checks(FlashCase):
             ([hexfile, "--address", "0", "--partition", "1"],
              "--partition picks a partition of --firmware or --partition-table; give one"),
             ([hexfile, "--firmware", "fw.elf", "--size", "1K"],
-             "--size goes with --address (the firmware and the partition table give their own "
-             "sizes)"),
+             "--size goes with --address or the manifest's partition (the firmware and the "
+             "partition table give their own sizes)"),
             ([hexfile, "--firmware", "fw.elf", "--partition", "x"],
              "--partition must be a partition number of the firmware (0, 1, ...), not 'x'"),
             ([hexfile, "--address", "0x1G"], "--address must be an address such as 0x08100000, "

@@ -41,7 +41,8 @@ const cli_option flash_options[] = {
     CLI_WHERE_OPTIONS(""),
     [F_SIZE] = {.longname = "size",
                 .value = "SIZE",
-                .help = "the size of the --address partition (131072, 0x20000, 128K, 8M)"},
+                .help = "the partition's size, with --address or --manifest (131072, 0x20000, 128K, "
+                        "8M)"},
     CLI_FILE_OPTIONS(""),
     [F_BASE] = {.longname = "base",
                 .value = "OLD",
@@ -86,9 +87,9 @@ static int largest_alignment(const image_file *f, const align_policy *policy, un
 static int parse_own(const cli_args *a, deploy_request *r, flash_format *format) {
     const char *size = cli_value(a, F_SIZE), *erase = cli_value(a, F_ERASE_BLOCK);
     const char *given = cli_value(a, F_FORMAT), *out = cli_value(a, F_OUTPUT);
-    if (size != NULL && r->where != WHERE_ADDRESS) {
-        diag_error("--size goes with --address (the firmware and the partition table give "
-                   "their own sizes)");
+    if (size != NULL && (r->where == WHERE_FIRMWARE || r->where == WHERE_TABLE)) {
+        diag_error("--size goes with --address or the manifest's partition (the firmware and "
+                   "the partition table give their own sizes)");
         return EXIT_USAGE;
     }
     const char *why;
