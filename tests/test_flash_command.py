@@ -16,6 +16,7 @@ import subprocess
 import unittest
 
 from romfs_testlib import flash_files as ff
+from romfs_testlib.firmware import ARM_FIRMWARE_C
 from romfs_testlib.image_reader import parse
 from romfs_testlib.tool import (ASAN_BUILT, SOURCE_DIR, ScratchTestCase, readb, run, run_within,
                                 yaml_str)
@@ -35,24 +36,8 @@ def tool_run(*args):
                           text=True, timeout=120)
 
 
-def runs_of(fmt, data):
-    """What a flash file of `fmt` places where, by the independent readers."""
-    if fmt == "hex":
-        return ff.read_ihex(data)
-    if fmt == "uf2":
-        return ff.read_uf2(data)[0]
-    if fmt == "dfu":
-        return ff.read_dfuse(data)[0]
-    if fmt == "elf":
-        return ff.read_elf(data)[0]
-    raise ValueError(fmt)
+runs_of = ff.read_runs
 
-
-ARM_C = """\
-int counter = 5;
-const char banner[] = "hello";
-void Reset_Handler(void) { for (;;) { counter++; } }
-"""
 
 # MicroPython's ports define the partition symbols in the linker script
 # (stm32's common_*.ld: _micropy_hw_romfs_part0_start = ORIGIN(FLASH_ROMFS)).
@@ -100,7 +85,7 @@ class FlashCase(ScratchTestCase):
         ld = ld.replace("@IN_TEXT@", in_text).replace("@SECTIONS@", sections)
         ld = ld.replace("@SIZE_SYMBOL@", size_symbol)
         self.write(name + ".ld", ld)
-        self.write("fw.c", ARM_C)
+        self.write("fw.c", ARM_FIRMWARE_C)
         out = self.path(name)
         proc = tool_run("arm-none-eabi-gcc", "-mcpu=cortex-m4", "-mthumb", "-nostdlib", "-O1",
                         "-T", self.path(name + ".ld"), self.path("fw.c"), *extra, "-o", out)

@@ -377,3 +377,17 @@ def elf_symbols(entries, wide=False, endian="<"):
         else:
             out += struct.pack(endian + "IIIBBH", name, value, size, info, 0, shndx)
     return bytes(out)
+
+
+def read_runs(fmt, data):
+    """The runs of a flash file of `fmt` ("hex", "uf2", "dfu", "elf"), by
+    the readers above."""
+    if fmt == "hex":
+        return read_ihex(data)
+    if fmt == "uf2":
+        return read_uf2(data)[0]
+    if fmt == "dfu":
+        return read_dfuse(data)[0]
+    if fmt == "elf":
+        return read_elf(data)[0]
+    raise ValueError(f"no reader for {fmt}")
