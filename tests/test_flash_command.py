@@ -899,6 +899,15 @@ class BuildFlash(FlashCase):
                    f"{image} needs a partition address that is a multiple of 16 (its files' "
                    f"largest alignment, by the build); the partition at 0x08000008 is not")
 
+    def test_a_partition_that_cannot_be_found_builds_nothing(self):
+        manifest = self.manifest(partition=False)
+        image = self.path("a.romfs")
+        csv = self.write("p.csv", "nvs, data, nvs, , 0x6000\n")
+        self.fails(["build", manifest, "-o", image, "--flash", self.path("a.hex"),
+                    "--partition-table", csv],
+                   f"{csv}: no ROMFS partition (type data, subtype 0x8f) among nvs (line 1)")
+        self.assertFalse(os.path.exists(image))
+
     def test_usage(self):
         manifest = self.manifest()
         image = self.path("a.romfs")

@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "cli/deploy_options.h"
+#include "deploy/deploy.h"
 #include "manifest/manifest.h"
 #include "manifest/settings.h"
 #include "outputs/output.h"
@@ -213,7 +214,7 @@ int run_build(const cli_args *a) {
             diag_error("--flash needs the partition's address: give image.partition.address in "
                        "the manifest, or --address ADDR, --firmware ELF or --partition-table CSV");
             status = EXIT_USAGE;
-        } else {
+        } else if (cli_count(a, B_FLASH) == 0 || deploy_check_partition(&flash) == 0) {
             status = build_run(&m, &o);
         }
     }

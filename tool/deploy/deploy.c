@@ -377,3 +377,10 @@ done:
     plan_free(&pl);
     return rc;
 }
+
+int deploy_check_partition(const deploy_request *r) {
+    partition p;
+    int rc = partition_resolve(r, &p);
+    partition_free(&p);
+    return rc;
+}

@@ -33,4 +33,9 @@
 int deploy_write(const deploy_request *r, const deploy_image *img, const char *out,
                  flash_format f);
 
+/* Whether the request's partition can be resolved (the firmware or the
+ * table read, the symbols or the partition there), before anything is
+ * built: -1 after one error line. */
+int deploy_check_partition(const deploy_request *r);
+
 #endif
