@@ -41,8 +41,9 @@ const cli_option flash_options[] = {
     CLI_WHERE_OPTIONS(""),
     [F_SIZE] = {.longname = "size",
                 .value = "SIZE",
-                .help = "the partition's size, with --address or --manifest (131072, 0x20000, 128K, "
-                        "8M)"},
+                .help =
+                    "the partition's size, with --address or --manifest (131072, 0x20000, 128K, "
+                    "8M)"},
     CLI_FILE_OPTIONS(""),
     [F_BASE] = {.longname = "base",
                 .value = "OLD",
@@ -154,8 +155,8 @@ int run_flash(const cli_args *a) {
     if (status == 0 && image_file_open_flash(&f, a->operands[0]) != 0) {
         status = EXIT_INPUT;
     } else if (status == 0) {
-        deploy_image img = {.what = f.shown, .size = f.len, .rules = p.active->rules,
-                            .bytes = f.bytes};
+        deploy_image img = {
+            .what = f.shown, .size = f.len, .rules = p.active->rules, .bytes = f.bytes};
         if (largest_alignment(&f, p.active, &img.max_align) != 0 ||
             deploy_write(&r, &img, cli_value(a, F_OUTPUT), format) != 0) {
             status = EXIT_INPUT;

@@ -52,8 +52,7 @@ int cli_deploy_parse(const cli_args *a, int where, int file, deploy_request *r) 
         r->where = WHERE_ADDRESS;
     } else if (r->firmware != NULL) {
         if (part != NULL && !whole_number(part, 255, &v)) {
-            return bad_number("partition", "a partition number of the firmware (0, 1, ...)",
-                              part);
+            return bad_number("partition", "a partition number of the firmware (0, 1, ...)", part);
         }
         r->part = part != NULL ? (unsigned)v : 0;
         r->where = WHERE_FIRMWARE;

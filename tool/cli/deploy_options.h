@@ -33,8 +33,8 @@ enum { DO_UF2_FAMILY, DO_DFU_ALT, DO_DFU_VID_PID, DO_PAD, DO_MERGE, DO_FILE_COUN
 
 #define CLI_FILE_OPTIONS(FOR)                                                                      \
     {.longname = "uf2-family",                                                                     \
-         .value = "NAME|0xID",                                                                     \
-         .help = "the UF2 family (rp2040, rp2350, stm32f4, ... or an ID)" FOR},                    \
+     .value = "NAME|0xID",                                                                         \
+     .help = "the UF2 family (rp2040, rp2350, stm32f4, ... or an ID)" FOR},                        \
         {.longname = "dfu-alt",                                                                    \
          .value = "N",                                                                             \
          .help = "the DfuSe target's alternate setting (default 0)" FOR},                          \

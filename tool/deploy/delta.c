@@ -25,8 +25,8 @@ static int differs(const deploy_image *img, const uint8_t *old, uint64_t from, u
     return 0;
 }
 
-int delta_compute(const deploy_image *img, const uint8_t *old, size_t old_len,
-                  uint64_t erase_block, uint64_t limit, delta *out) {
+int delta_compute(const deploy_image *img, const uint8_t *old, size_t old_len, uint64_t erase_block,
+                  uint64_t limit, delta *out) {
     memset(out, 0, sizeof *out);
     out->blocks = img->size / erase_block + (img->size % erase_block != 0);
     uint8_t *chunk = xmalloc(FLASH_CHUNK);

@@ -32,8 +32,8 @@ typedef struct {
 /* `limit`: no byte at or past this offset is written (the partition's
  * end), so a last block that straddles it is cut there. -1 with an error
  * line when the new image's bytes cannot be read. */
-int delta_compute(const deploy_image *img, const uint8_t *old, size_t old_len,
-                  uint64_t erase_block, uint64_t limit, delta *out);
+int delta_compute(const deploy_image *img, const uint8_t *old, size_t old_len, uint64_t erase_block,
+                  uint64_t limit, delta *out);
 void delta_free(delta *d);
 
 #endif

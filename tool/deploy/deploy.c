@@ -41,9 +41,9 @@ typedef struct {
     partition p;
     flash_map m;
     span *spans;
-    flash_map fw;     /* --merge's firmware */
-    char *fw_buffer;  /* its file, when the map borrows it (a bin) */
-    image_file old;   /* --base */
+    flash_map fw;    /* --merge's firmware */
+    char *fw_buffer; /* its file, when the map borrows it (a bin) */
+    image_file old;  /* --base */
     bool have_old;
     delta d;
     uint64_t placed; /* bytes of the image's stretches */
@@ -70,8 +70,7 @@ static int check_fit(const deploy_image *img, const partition *p) {
     if (p->has_size && img->size > p->size) {
         diag_error("%s (%" PRIu64 " bytes) does not fit %s at 0x%08" PRIx64 " (%" PRIu64
                    " bytes): %" PRIu64 " bytes over",
-                   shown(img->what), img->size, p->name, p->address, p->size,
-                   img->size - p->size);
+                   shown(img->what), img->size, p->name, p->address, p->size, img->size - p->size);
         return -1;
     }
     return 0;
@@ -177,8 +176,7 @@ static int check_merge(const plan *pl, const char *fw) {
         uint64_t to = min_u64(s->address + s->size, hi);
         if (from < to) {
             diag_error("%s: the firmware has bytes at %s, in %s (%s), where the image goes",
-                       shown(fw), flash_range(from, to - from), p->name,
-                       flash_range(lo, hi - lo));
+                       shown(fw), flash_range(from, to - from), p->name, flash_range(lo, hi - lo));
             return -1;
         }
     }
@@ -211,8 +209,8 @@ static int plan_delta(const deploy_request *r, const deploy_image *img, plan *pl
     pl->spans = xcalloc(pl->d.n ? pl->d.n : 1, sizeof *pl->spans);
     for (size_t i = 0; i < pl->d.n; i++) {
         pl->spans[i] = (span){img, pl->d.v[i].offset};
-        flash_map_add_reader(&pl->m, p->address + pl->d.v[i].offset, pl->d.v[i].length,
-                             span_read, &pl->spans[i]);
+        flash_map_add_reader(&pl->m, p->address + pl->d.v[i].offset, pl->d.v[i].length, span_read,
+                             &pl->spans[i]);
         pl->placed += pl->d.v[i].length;
         pl->reach = pl->d.v[i].offset + pl->d.v[i].length;
     }
@@ -294,8 +292,8 @@ static void nothing_to_write(const deploy_request *r, const plan *pl, const char
     bool removed = !is_stdout && lstat(out, &st) == 0 && S_ISREG(st.st_mode) && unlink(out) == 0;
     diag_warn("%s: 0 of %" PRIu64 " erase blocks (%" PRIu64 " bytes each) changed against %s: "
               "nothing to write, so no file%s",
-              is_stdout ? "<stdout>" : shown(out), pl->d.blocks, pl->p.erase_block,
-              shown(r->base), removed ? " (the old one removed)" : "");
+              is_stdout ? "<stdout>" : shown(out), pl->d.blocks, pl->p.erase_block, shown(r->base),
+              removed ? " (the old one removed)" : "");
 }
 
 static void summarize(const deploy_request *r, const deploy_image *img, const plan *pl,
@@ -321,8 +319,8 @@ static void summarize(const deploy_request *r, const deploy_image *img, const pl
     if (r->merge != NULL) {
         snprintf(fw, sizeof fw, ", with %" PRIu64 " bytes of firmware", flash_map_bytes(&pl->fw));
     }
-    diag_info("%s: %s (%" PRIu64 " bytes) at 0x%08" PRIx64 " in %s%s%s%s%s", name,
-              shown(img->what), img->size, p->address, p->name, room, pad, fw, same);
+    diag_info("%s: %s (%" PRIu64 " bytes) at 0x%08" PRIx64 " in %s%s%s%s%s", name, shown(img->what),
+              img->size, p->address, p->name, room, pad, fw, same);
 }
 
 int deploy_write(const deploy_request *r, const deploy_image *img, const char *out,

@@ -30,8 +30,7 @@
  * `f`, for `r`, which deploy_check_formats accepted for `f`. A request
  * with no partition is refused (the caller says how to give one first).
  * -1 after one error line. */
-int deploy_write(const deploy_request *r, const deploy_image *img, const char *out,
-                 flash_format f);
+int deploy_write(const deploy_request *r, const deploy_image *img, const char *out, flash_format f);
 
 /* Whether the request's partition can be resolved (the firmware or the
  * table read, the symbols or the partition there), before anything is

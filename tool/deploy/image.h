@@ -12,8 +12,8 @@
 typedef struct {
     const char *what; /* its name in messages: the image file */
     uint64_t size;
-    unsigned max_align; /* the largest alignment any of its files needs */
-    const char *rules;  /* what says so, for messages: "built-in rules (*.tflite: 16)" */
+    unsigned max_align;   /* the largest alignment any of its files needs */
+    const char *rules;    /* what says so, for messages: "built-in rules (*.tflite: 16)" */
     const uint8_t *bytes; /* in memory, or NULL and read/ctx */
     flash_read_fn read;
     void *ctx;

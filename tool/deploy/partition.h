@@ -13,7 +13,8 @@
 #include "flash/segment.h"
 
 typedef struct {
-    char *name; /* in messages: "the partition", "partition 0 of fw.elf", "partition 'romfs' of p.csv" */
+    char *name; /* in messages: "the partition", "partition 0 of fw.elf", "partition 'romfs' of
+                   p.csv" */
     uint64_t address;
     bool has_size;
     uint64_t size;

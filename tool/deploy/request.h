@@ -26,13 +26,13 @@ typedef struct {
     uint64_t address; /* WHERE_ADDRESS, WHERE_MANIFEST */
     bool has_size;    /* the partition's size, when known */
     uint64_t size;
-    const char *firmware;  /* WHERE_FIRMWARE: the ELF */
-    unsigned part;         /* its partition number (default 0) */
-    const char *table;     /* WHERE_TABLE: the CSV */
-    const char *part_name; /* the partition's name in it; NULL: the ROMFS partition */
-    const char *manifest;  /* WHERE_MANIFEST: the manifest, for messages */
-    uint64_t erase_block;  /* 0: the partition's, else 4 KiB */
-    flash_opts opts;       /* the format's options */
+    const char *firmware;          /* WHERE_FIRMWARE: the ELF */
+    unsigned part;                 /* its partition number (default 0) */
+    const char *table;             /* WHERE_TABLE: the CSV */
+    const char *part_name;         /* the partition's name in it; NULL: the ROMFS partition */
+    const char *manifest;          /* WHERE_MANIFEST: the manifest, for messages */
+    uint64_t erase_block;          /* 0: the partition's, else 4 KiB */
+    flash_opts opts;               /* the format's options */
     bool has_dfu_alt, has_dfu_ids; /* given, for the checks against the format */
     bool pad;                      /* whole image: 0xff to the end of its last erase block */
     const char *merge;             /* --merge FW: the firmware too, in one file */
