@@ -10,6 +10,10 @@
 #                   [REPORT html|markdown|json|text ...]  # size reports beside the image
 #                   [BASE <image file|image target>]      # ... saying what changed since it
 #                   [PROVENANCE]               # <image>.provenance.json and <image>.cdx.json
+#                   [FLASH <file.bin|.hex|.uf2|.dfu|.elf> ...]  # flash files of the image
+#                   [ADDRESS <addr> | FIRMWARE <target> [PARTITION <n>]
+#                    | PARTITION_TABLE <csv> [PARTITION <name>]]  # default: image.partition
+#                   [UF2_FAMILY <name|0xID>]
 #                   [ALL])
 #
 # makes target <name>, which builds the image with exact incremental
@@ -29,6 +33,24 @@
 # with PROVENANCE, ROMFS_PROVENANCE and ROMFS_SBOM name the record and the
 # CycloneDX SBOM. Like the listing, each is rewritten only when its bytes
 # change.
+#
+# FLASH writes each file (relative to the build directory; the format by
+# its extension) with `romfs flash`, for the partition that ADDRESS (and
+# SIZE), FIRMWARE (the partition symbols in the target's linked ELF,
+# partition PARTITION, default 0), PARTITION_TABLE (an ESP-IDF CSV, its
+# ROMFS partition or the one named PARTITION) or else the manifest's
+# image.partition says, with the manifest's alignment rules. A flash file
+# is rebuilt when the image's bytes, the firmware, the table or the
+# arguments change, and rewritten only when its own bytes do. The target
+# that builds them is ROMFS_FLASH_TARGET: the image's own target, except
+# with FIRMWARE, where it is <name>_flash, built after both the image and
+# the firmware: a firmware that embeds this image (romfs_embed_image)
+# depends on the image target, so the image target cannot depend on the
+# firmware. Its partition symbols then come from the ELF that embeds the
+# image, whose copy of the image at the partition `romfs flash` knows and
+# replaces (the size symbol is the embedded image's size, or the
+# embedding's SIZE). <name>_flash is in ALL when the image is. The paths:
+# ROMFS_FLASH_FILES, and per format ROMFS_FLASH_BIN, _HEX, _UF2, _DFU, _ELF.
 #
 # Whatever consumes the image must depend on it explicitly (for example
 # DEPENDS $<TARGET_PROPERTY:<name>,ROMFS_IMAGE>): an .incbin is invisible
@@ -275,7 +297,8 @@ endfunction()
 
 function(romfs_add_image name)
     cmake_parse_arguments(PARSE_ARGV 1 arg "ALL;PROVENANCE"
-        "MANIFEST;OUTPUT;SIZE;CACHE_DIR;MPY_CROSS;BASE" "DEFINES;DEPENDS;REPORT")
+        "MANIFEST;OUTPUT;SIZE;CACHE_DIR;MPY_CROSS;BASE;ADDRESS;FIRMWARE;PARTITION;PARTITION_TABLE;UF2_FAMILY"
+        "DEFINES;DEPENDS;REPORT;FLASH")
     set(where "romfs_add_image(${name})")
     if(arg_UNPARSED_ARGUMENTS)
         message(FATAL_ERROR "${where}: unknown arguments ${arg_UNPARSED_ARGUMENTS}")
@@ -307,15 +330,11 @@ function(romfs_add_image name)
         set(cache_dir "${CMAKE_BINARY_DIR}/romfs-cache")
     endif()
 
-    set(args build "${manifest}" -o "${output}" --depfile "${depfile}" --listing "${listing}"
-        --align-header "${align_header}" --cache-dir "${cache_dir}"
-        -D "BUILD=${CMAKE_CURRENT_BINARY_DIR}" -D "SOURCE=${CMAKE_CURRENT_SOURCE_DIR}")
+    # The manifest's -D, which `romfs flash --manifest` reads it with too.
+    set(defines -D "BUILD=${CMAKE_CURRENT_BINARY_DIR}" -D "SOURCE=${CMAKE_CURRENT_SOURCE_DIR}")
     foreach(def IN LISTS arg_DEFINES)
-        list(APPEND args -D "${def}")
+        list(APPEND defines -D "${def}")
     endforeach()
-    if(size_bytes)
-        list(APPEND args --size "${size_bytes}")
-    endif()
     # The compiler, for manifests without image.mpy_cross. A target of this
     # build (a port's own mpy-cross) is built first, and a rebuilt one
     # rebuilds the images.
@@ -325,10 +344,15 @@ function(romfs_add_image name)
     endif()
     set(mpy_deps "")
     if(mpy_cross AND TARGET "${mpy_cross}")
-        list(APPEND args -D "ROMFS_MPY_CROSS=$<TARGET_FILE:${mpy_cross}>")
+        list(APPEND defines -D "ROMFS_MPY_CROSS=$<TARGET_FILE:${mpy_cross}>")
         set(mpy_deps "${mpy_cross}")
     elseif(mpy_cross)
-        list(APPEND args -D "ROMFS_MPY_CROSS=${mpy_cross}")
+        list(APPEND defines -D "ROMFS_MPY_CROSS=${mpy_cross}")
+    endif()
+    set(args build "${manifest}" -o "${output}" --depfile "${depfile}" --listing "${listing}"
+        --align-header "${align_header}" --cache-dir "${cache_dir}" ${defines})
+    if(size_bytes)
+        list(APPEND args --size "${size_bytes}")
     endif()
 
     _romfs_reports("${where}" "${output}" "${arg_REPORT}" "${arg_BASE}" ${arg_PROVENANCE}
@@ -358,10 +382,16 @@ function(romfs_add_image name)
         DEPFILE "${depfile}"
         COMMENT "Packing ROMFS image ${name}"
         VERBATIM)
+    _romfs_flash_files("${where}" "${name}" "${output}" "${manifest}" "${defines}" "${size_bytes}"
+        "${packer}" "${packer_deps}" "${mpy_deps}" ${arg_ALL} flash_target flash_files flash_props)
+    set(all "")
     if(arg_ALL)
-        add_custom_target(${name} ALL DEPENDS "${output}")
+        set(all ALL)
+    endif()
+    if(flash_target STREQUAL name)
+        add_custom_target(${name} ${all} DEPENDS "${output}" ${flash_files})
     else()
-        add_custom_target(${name} DEPENDS "${output}")
+        add_custom_target(${name} ${all} DEPENDS "${output}")
     endif()
     set_target_properties(${name} PROPERTIES
         ROMFS_IMAGE "${output}"
@@ -373,6 +403,139 @@ function(romfs_add_image name)
         ROMFS_PACKER "${packer_path}"
         ${report_props})
     set_property(TARGET ${name} PROPERTY ROMFS_REPORTS ${reports})
+    if(flash_files)
+        set_target_properties(${name} PROPERTIES ROMFS_FLASH_TARGET "${flash_target}")
+        set_property(TARGET ${name} PROPERTY ROMFS_FLASH_FILES ${flash_files})
+        while(flash_props)
+            list(POP_FRONT flash_props prop)
+            list(POP_FRONT flash_props file)
+            set_property(TARGET ${name} APPEND PROPERTY ${prop} "${file}")
+        endwhile()
+    endif()
+endfunction()
+
+# FLASH's files of image <name>: a custom command for each (`romfs flash`
+# of the image, which it depends on with the firmware or the table, the
+# packer and a file of its arguments), made in the image's target or, with
+# FIRMWARE, in <name>_flash. Sets <out_target>, <out_files> (the paths) and
+# <out_props> (property;path;... for ROMFS_FLASH_<FORMAT>).
+function(_romfs_flash_files where name image manifest defines size_bytes packer packer_deps
+         mpy_deps all out_target out_files out_props)
+    set(files "")
+    set(props "")
+    set(${out_target} "${name}" PARENT_SCOPE)
+    set(given "")
+    foreach(option ADDRESS FIRMWARE PARTITION_TABLE)
+        if(DEFINED arg_${option})
+            list(APPEND given ${option})
+        endif()
+    endforeach()
+    list(LENGTH given n_given)
+    if(NOT arg_FLASH)
+        foreach(option ADDRESS FIRMWARE PARTITION PARTITION_TABLE UF2_FAMILY)
+            if(DEFINED arg_${option})
+                message(FATAL_ERROR "${where}: ${option} is for FLASH files; give FLASH <file>...")
+            endif()
+        endforeach()
+        set(${out_files} "" PARENT_SCOPE)
+        set(${out_props} "" PARENT_SCOPE)
+        return()
+    endif()
+    if(n_given GREATER 1)
+        string(REPLACE ";" " and " given "${given}")
+        message(FATAL_ERROR "${where}: ${given} each say where the partition is; give one")
+    endif()
+    if(DEFINED arg_PARTITION AND NOT (DEFINED arg_FIRMWARE OR DEFINED arg_PARTITION_TABLE))
+        message(FATAL_ERROR "${where}: PARTITION picks a partition of FIRMWARE or PARTITION_TABLE")
+    endif()
+    set(common --manifest "${manifest}" ${defines} -q)
+    set(deps "${image}" "${manifest}" ${packer_deps} ${mpy_deps})
+    set(target "${name}")
+    if(DEFINED arg_ADDRESS)
+        if(NOT arg_ADDRESS MATCHES "^(0[xX][0-9a-fA-F]+|[0-9]+)$")
+            message(FATAL_ERROR "${where}: ADDRESS must be an address such as 0x08100000, not "
+                "'${arg_ADDRESS}'")
+        endif()
+        list(APPEND common --address "${arg_ADDRESS}")
+        if(size_bytes)
+            list(APPEND common --size "${size_bytes}")
+        endif()
+    elseif(DEFINED arg_FIRMWARE)
+        if(NOT TARGET "${arg_FIRMWARE}")
+            message(FATAL_ERROR "${where}: FIRMWARE ${arg_FIRMWARE} is not a target")
+        endif()
+        list(APPEND common --firmware "$<TARGET_FILE:${arg_FIRMWARE}>")
+        list(APPEND deps "$<TARGET_FILE:${arg_FIRMWARE}>")
+        set(target "${name}_flash")
+    elseif(DEFINED arg_PARTITION_TABLE)
+        get_filename_component(csv "${arg_PARTITION_TABLE}" ABSOLUTE
+            BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
+        list(APPEND common --partition-table "${csv}")
+        list(APPEND deps "${csv}")
+    elseif(size_bytes)
+        list(APPEND common --size "${size_bytes}")
+    endif()
+    if(DEFINED arg_PARTITION)
+        list(APPEND common --partition "${arg_PARTITION}")
+    endif()
+    set(uf2 OFF)
+    foreach(file IN LISTS arg_FLASH)
+        get_filename_component(path "${file}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_BINARY_DIR}")
+        get_filename_component(ext "${path}" LAST_EXT)
+        string(TOLOWER "${ext}" ext)
+        string(REGEX REPLACE "^\\." "" format "${ext}")
+        if(format STREQUAL "ihex")
+            set(format hex)
+        endif()
+        if(NOT format MATCHES "^(bin|hex|uf2|dfu|elf)$")
+            message(FATAL_ERROR "${where}: FLASH ${file}: the extension says the format: .bin, "
+                ".hex, .uf2, .dfu or .elf")
+        endif()
+        if(path IN_LIST files)
+            message(FATAL_ERROR "${where}: FLASH names ${path} twice")
+        endif()
+        set(flash_args "${common}")
+        if(format STREQUAL "uf2")
+            set(uf2 ON)
+            if(arg_UF2_FAMILY)
+                list(APPEND flash_args --uf2-family "${arg_UF2_FAMILY}")
+            endif()
+        endif()
+        # A changed argument must rewrite the file, under Make too.
+        string(REPLACE ";" "\n" args_text "${flash_args}")
+        file(CONFIGURE OUTPUT "${path}.args" CONTENT "@args_text@\n" @ONLY)
+        # Make reruns a rule whose output is older than an input: a file
+        # left alone because its bytes did not change is touched for it.
+        set(touch "")
+        if(CMAKE_GENERATOR MATCHES "Makefiles")
+            set(touch COMMAND "${CMAKE_COMMAND}" -E touch "${path}")
+        endif()
+        get_filename_component(base "${path}" NAME)
+        add_custom_command(
+            OUTPUT "${path}"
+            COMMAND ${packer} flash "${image}" -o "${path}" ${flash_args}
+            ${touch}
+            DEPENDS ${deps} "${path}.args"
+            COMMENT "Writing flash file ${base} of ROMFS image ${name}"
+            VERBATIM)
+        list(APPEND files "${path}")
+        string(TOUPPER "${format}" upper)
+        list(APPEND props "ROMFS_FLASH_${upper}" "${path}")
+    endforeach()
+    if(arg_UF2_FAMILY AND NOT uf2)
+        message(FATAL_ERROR "${where}: UF2_FAMILY is for a .uf2 FLASH file, and none is given")
+    endif()
+    if(NOT target STREQUAL name)
+        set(in_all "")
+        if(all)
+            set(in_all ALL)
+        endif()
+        add_custom_target(${target} ${in_all} DEPENDS ${files})
+        add_dependencies(${target} ${name} ${arg_FIRMWARE})
+    endif()
+    set(${out_target} "${target}" PARENT_SCOPE)
+    set(${out_files} "${files}" PARENT_SCOPE)
+    set(${out_props} "${props}" PARENT_SCOPE)
 endfunction()
 
 # The packer's options for REPORT, BASE and PROVENANCE, the files they

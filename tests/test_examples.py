@@ -2,7 +2,9 @@
 projects from a private copy of the sources (so a test may edit assets).
 The host example lists its image; the Cortex-M firmware places the image as
 MicroPython's partition 0, checks it under QEMU, relinks exactly when the
-image's bytes change, and fails to link when its flash region is too small.
+image's bytes change, and fails to link when its flash region is too small;
+its twin that links no image gets it as a flash file (romfs_add_image's
+FLASH ... FIRMWARE), which QEMU's generic loader puts at the partition.
 Both take the packer under test (ROMFS_EXECUTABLE): how a build finds or
 makes its own is test_cmake_packages's and test_cmake_subproject's."""
 import os
@@ -13,6 +15,7 @@ import tempfile
 import unittest
 import zlib
 
+from romfs_testlib import flash_files as ff
 from romfs_testlib.cmake_project import Project, copy_romfs_sources, newer_than, packer_runs
 from romfs_testlib.image_reader import parse
 from romfs_testlib.tool import ROMFS, SOURCE_DIR, TMP_ROOT
@@ -114,23 +117,28 @@ class CortexMExample(ExampleCase):
         cls.project.build_all()
         cls.elf = os.path.join(cls.build, "firmware.elf")
         cls.image = os.path.join(cls.build, "assets.romfs")
+        cls.flashed = os.path.join(cls.build, "firmware_flashed.elf")
+        cls.flash_files = [os.path.join(cls.build, n) for n in ("assets.hex", "assets.elf")]
 
     def require_qemu(self):
         reason = missing_tool("qemu-system-arm")
         if reason:
             self.skipTest(reason)
 
-    def symbols(self):
-        out = subprocess.run(["arm-none-eabi-nm", self.elf], stdout=subprocess.PIPE, text=True,
-                             check=True).stdout
+    def symbols(self, elf=None):
+        out = subprocess.run(["arm-none-eabi-nm", elf or self.elf], stdout=subprocess.PIPE,
+                             text=True, check=True).stdout
         return {m.group(2): int(m.group(1), 16)
                 for m in re.finditer(r"^([0-9a-f]+) \w (\S+)$", out, re.M)}
 
-    def run_firmware(self):
-        """QEMU's exit status and the report lines per path."""
+    def run_firmware(self, elf=None, load=None):
+        """QEMU's exit status and the report lines per path; `load`, a flash
+        file for QEMU's generic loader to put in memory first."""
+        loader = ["-device", f"loader,file={load}"] if load else []
         proc = subprocess.run(
             ["qemu-system-arm", "-M", "mps2-an385", "-nographic", "-monitor", "none",
-             "-semihosting-config", "enable=on,target=native", "-kernel", self.elf],
+             "-semihosting-config", "enable=on,target=native", "-kernel", elf or self.elf,
+             *loader],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             text=True, timeout=QEMU_TIMEOUT)
         report = {}
@@ -141,11 +149,11 @@ class CortexMExample(ExampleCase):
                                   "crc": int(m.group(6), 16), "lookup": m.group(7)}
         return proc, report
 
-    def assert_firmware_sees_the_assets(self):
+    def assert_firmware_sees_the_assets(self, elf=None, load=None):
         with open(self.image, "rb") as f:
             img = parse(f.read())
-        start = self.symbols()["_micropy_hw_romfs_part0_start"]
-        proc, report = self.run_firmware()
+        start = self.symbols(elf)["_micropy_hw_romfs_part0_start"]
+        proc, report = self.run_firmware(elf, load)
         output = proc.stdout + proc.stderr
         self.assertEqual(proc.returncode, 0, output)
         self.assertTrue(proc.stdout.splitlines()[-1].startswith("PASS:"), output)
@@ -182,17 +190,60 @@ class CortexMExample(ExampleCase):
     def test_relinks_only_when_the_image_bytes_change(self):
         labels = os.path.join(self.assets, "labels.txt")
         before = os.stat(self.elf).st_mtime_ns
+        flashed = os.stat(self.flashed).st_mtime_ns
+        files = [os.stat(p).st_mtime_ns for p in self.flash_files]
         os.utime(labels)
         newer_than(self.build, labels)
-        self.assertEqual(packer_runs(self.project.build_all()), 1)
+        out = self.project.build_all()
+        self.assertEqual(packer_runs(out), 1)
+        self.assertNotIn("Writing flash file", out)
         self.assertEqual(os.stat(self.elf).st_mtime_ns, before, "relinked after a touch")
+        self.assertEqual([os.stat(p).st_mtime_ns for p in self.flash_files], files)
         with open(labels, "a") as f:
             f.write("zebra\n")
         newer_than(self.build, labels)
         self.project.build_all()
         self.assertNotEqual(os.stat(self.elf).st_mtime_ns, before, "not relinked after an edit")
+        # The flash files follow the image; the firmware without it is not relinked.
+        for p, old in zip(self.flash_files, files):
+            self.assertNotEqual(os.stat(p).st_mtime_ns, old, p)
+        self.assertEqual(os.stat(self.flashed).st_mtime_ns, flashed)
         self.require_qemu()  # the relinking is checked; what the new firmware sees needs QEMU
         self.assert_firmware_sees_the_assets()
+        self.assert_firmware_sees_the_assets(self.flashed, self.flash_files[0])
+
+    def test_flash_files_hold_the_image_at_the_flashed_firmwares_partition(self):
+        """romfs_add_image(... FLASH assets.hex assets.elf FIRMWARE
+        firmware_flashed): the image where that firmware's partition
+        symbols say, which is its ROMFS region, and nothing of it linked
+        into the firmware."""
+        with open(self.image, "rb") as f:
+            image = f.read()
+        syms = self.symbols(self.flashed)
+        start = syms["_micropy_hw_romfs_part0_start"]
+        self.assertEqual((start, syms["_micropy_hw_romfs_part0_size"]), (0x00100000, 64 * 1024))
+        with open(self.flash_files[0], "rb") as f:
+            self.assertEqual(ff.read_ihex(f.read()), {start: image})
+        with open(self.flash_files[1], "rb") as f:
+            runs, info = ff.read_elf(f.read())
+        self.assertEqual((runs, info["machine"], info["class"]), ({start: image}, 40, 32))
+        with open(self.flashed, "rb") as f:
+            loads = ff.read_elf(f.read())[1]["phdrs"]
+        self.assertFalse([p for p in loads if p["type"] == 1 and p["filesz"] and
+                          p["paddr"] <= start < p["paddr"] + p["filesz"]])
+
+    def test_flashed_firmware_checks_every_file_the_loader_put_there(self):
+        """QEMU's generic loader puts the flash file (.hex, .elf) at the
+        partition; the firmware that links no image finds, walks and
+        CRC-checks every file there. Without it, the partition is empty."""
+        self.require_qemu()
+        for load in self.flash_files:
+            with self.subTest(os.path.basename(load)):
+                self.assert_firmware_sees_the_assets(self.flashed, load)
+        proc, report = self.run_firmware(self.flashed)
+        self.assertEqual(proc.returncode, 1, proc.stdout + proc.stderr)
+        self.assertEqual(proc.stdout.splitlines(),
+                         ["partition 0 at 0x00100000, 65536 bytes: not a ROMFS image", "FAIL"])
 
     def test_a_region_too_small_fails_the_link(self):
         # A second build tree for the same firmware, with one prebuilt

@@ -16,6 +16,7 @@ import time
 import unittest
 
 from romfs_testlib import flash_files as ff
+from romfs_testlib.firmware import ARM_FIRMWARE_C
 from romfs_testlib.tool import BINARY_DIR, ScratchTestCase, readb
 
 TOOL = os.environ.get("ROMFS_FLASH_TOOL") or os.path.join(BINARY_DIR, "tests", "flash_tool")
@@ -60,26 +61,8 @@ def parse_read(stdout):
     return info, runs
 
 
-def pages(runs, page=256, fill=0xff):
-    """What a UF2 of `runs` holds: every touched 256-byte page, whole."""
-    touched = {}
-    for address, data in runs.items():
-        for i, b in enumerate(data):
-            base = (address + i) // page * page
-            touched.setdefault(base, bytearray([fill] * page))[(address + i) - base] = b
-    return ff.merge((a, bytes(d)) for a, d in touched.items())
-
-
-def flat(runs, fill=0xff):
-    """What a bin of `runs` holds, from the lowest address."""
-    if not runs:
-        return b""
-    low = min(runs)
-    end = max(a + len(d) for a, d in runs.items())
-    out = bytearray([fill] * (end - low))
-    for a, d in runs.items():
-        out[a - low:a - low + len(d)] = d
-    return bytes(out)
+pages = ff.uf2_pages
+flat = ff.flat
 
 
 def random_maps():
@@ -157,17 +140,12 @@ class RoundTrips(FlashCase):
         return runs
 
     def python_read(self, fmt, data):
-        if fmt == "hex":
-            return ff.read_ihex(data)
-        if fmt == "uf2":
-            return ff.read_uf2(data)[0]
-        if fmt == "dfu":
-            return ff.read_dfuse(data)[0]
+        if fmt == "bin":
+            return {}
+        runs = ff.read_runs(fmt, data)
         if fmt == "elf":
-            runs, _ = ff.read_elf(data)
             self.assertEqual(ff.section_runs(data), runs, "sections and segments differ")
-            return runs
-        return {}
+        return runs
 
     def test_every_format_every_map(self):
         for name, segments in random_maps():
@@ -1052,12 +1030,6 @@ class EspPartitionTables(FlashCase):
         self.esp_fails(text, "FILE:95: more than 94 partitions, which is all an ESP-IDF table "
                              "holds")
 
-
-ARM_FIRMWARE_C = """\
-int counter = 5;
-const char banner[] = "hello";
-void Reset_Handler(void) { for (;;) { counter++; } }
-"""
 
 ARM_FIRMWARE_LD = """\
 ENTRY(Reset_Handler)

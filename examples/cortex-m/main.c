@@ -1,5 +1,6 @@
 /* Finds the ROMFS image the way a MicroPython port does, through the
- * partition 0 symbols, and checks it in place: every entry's address,
+ * partition 0 symbols (the image linked in, or flashed there), and checks
+ * it in place: every entry's address,
  * size, alignment and CRC-32, and that looking its path up finds the same
  * bytes. Prints one line per entry and a verdict; returns 0 only if every
  * check held. */
@@ -7,7 +8,9 @@
 #include <string.h>
 
 #include "crc32.h"
+#ifdef FIRMWARE_EMBEDS_IMAGE
 #include "romfs/assets.h" /* generated: assets_romfs_start and the partition symbols */
+#endif
 #include "romfs/reader.h"
 
 /* The partition as a MicroPython port declares it (ports/qemu, samd,

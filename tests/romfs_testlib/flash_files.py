@@ -32,6 +32,30 @@ def merge(pieces):
     return runs
 
 
+def uf2_pages(runs, page=256, fill=0xff):
+    """What a UF2 file of `runs` holds: every touched 256-byte page, whole,
+    `fill` where the runs have no byte."""
+    touched = {}
+    for address, data in runs.items():
+        for i, b in enumerate(data):
+            base = (address + i) // page * page
+            touched.setdefault(base, bytearray([fill] * page))[(address + i) - base] = b
+    return merge((a, bytes(d)) for a, d in touched.items())
+
+
+def flat(runs, fill=0xff):
+    """What a bin of `runs` holds: one stretch from the lowest address,
+    `fill` in the gaps."""
+    if not runs:
+        return b""
+    low = min(runs)
+    end = max(a + len(d) for a, d in runs.items())
+    out = bytearray([fill] * (end - low))
+    for a, d in runs.items():
+        out[a - low:a - low + len(d)] = d
+    return bytes(out)
+
+
 # --- Intel HEX -------------------------------------------------------------
 
 def ihex_record(rtype, offset, data=b"", checksum=None):
@@ -353,3 +377,17 @@ def elf_symbols(entries, wide=False, endian="<"):
         else:
             out += struct.pack(endian + "IIIBBH", name, value, size, info, 0, shndx)
     return bytes(out)
+
+
+def read_runs(fmt, data):
+    """The runs of a flash file of `fmt` ("hex", "uf2", "dfu", "elf"), by
+    the readers above."""
+    if fmt == "hex":
+        return read_ihex(data)
+    if fmt == "uf2":
+        return read_uf2(data)[0]
+    if fmt == "dfu":
+        return read_dfuse(data)[0]
+    if fmt == "elf":
+        return read_elf(data)[0]
+    raise ValueError(f"no reader for {fmt}")

@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 
 #include "cli/commands.h"
+#include "cli/deploy_options.h"
+#include "deploy/deploy.h"
 #include "manifest/manifest.h"
 #include "manifest/settings.h"
 #include "outputs/output.h"
@@ -32,6 +34,9 @@ enum {
     B_REPORT,
     B_PROVENANCE,
     B_SBOM,
+    B_FLASH,
+    B_WHERE, /* CLI_WHERE_OPTIONS and CLI_FILE_OPTIONS, for --flash */
+    B_FILE = B_WHERE + DO_WHERE_COUNT,
 };
 
 const cli_option build_options[] = {
@@ -86,24 +91,69 @@ const cli_option build_options[] = {
                       .value = "FILE",
                       .help = "what the image was made from, with SHA-256 of every input"},
     [B_SBOM] = {.longname = "sbom", .value = "FILE", .help = "the same as a CycloneDX 1.5 SBOM"},
+    [B_FLASH] = {.longname = "flash",
+                 .value = "FILE",
+                 .help = "the image as a flash file for its partition (.bin, .hex, .uf2, .dfu, "
+                         ".elf; as romfs flash writes it)",
+                 .repeat = true},
+    CLI_WHERE_OPTIONS(" (for --flash)"),
+    CLI_FILE_OPTIONS(" (for --flash)"),
     {0},
 };
 
 /* The side outputs asked for, in the registry's order. */
 static output *requested_outputs(const cli_args *a, size_t *n) {
     size_t max = 0;
-    for (int k = B_LISTING; k <= B_SBOM; k++) {
+    for (int k = B_LISTING; k <= B_FLASH; k++) {
         max += cli_count(a, k);
     }
     output *outs = xcalloc(max ? max : 1, sizeof *outs);
     *n = 0;
-    for (int k = B_LISTING; k <= B_SBOM; k++) {
+    for (int k = B_LISTING; k <= B_FLASH; k++) {
         for (size_t i = 0; i < cli_count(a, k); i++) {
             outs[*n].kind = output_kind_for_option(build_options[k].longname);
             outs[(*n)++].path = a->opts[k].v[i];
         }
     }
     return outs;
+}
+
+/* --flash and its options, as far as the command line alone can tell:
+ * EXIT_USAGE after a message, else 0. */
+static int check_flash_options(const cli_args *a, deploy_request *r) {
+    size_t n = cli_count(a, B_FLASH);
+    const char *option = cli_deploy_given(a, B_WHERE, B_FILE);
+    if (n == 0 && option != NULL) {
+        diag_error("--%s is for --flash FILE, and none is asked for", option);
+        return EXIT_USAGE;
+    }
+    if (n == 0 || cli_deploy_parse(a, B_WHERE, B_FILE, r) != 0) {
+        return n == 0 ? 0 : EXIT_USAGE;
+    }
+    if (!strcmp(cli_value(a, B_OUTPUT), "-")) {
+        diag_error("--flash reads the image back from its file: give -o IMAGE, not -");
+        return EXIT_USAGE;
+    }
+    flash_format *formats = xcalloc(n, sizeof *formats);
+    int status = 0;
+    for (size_t i = 0; i < n && status == 0; i++) {
+        const char *path = a->opts[B_FLASH].v[i];
+        formats[i] = deploy_format_of(path, FLASH_UNKNOWN);
+        if (formats[i] == FLASH_UNKNOWN) {
+            diag_error("--flash %s: cannot tell its format from its name (.bin, .hex, .uf2, .dfu "
+                       "or .elf)",
+                       shown(path));
+            status = EXIT_USAGE;
+        }
+    }
+    char *conflict = status == 0 ? deploy_check_formats(r, formats, n) : NULL;
+    if (conflict != NULL) {
+        diag_error("%s", conflict);
+        free(conflict);
+        status = EXIT_USAGE;
+    }
+    free(formats);
+    return status;
 }
 
 int run_build(const cli_args *a) {
@@ -135,26 +185,32 @@ int run_build(const cli_args *a) {
     }
     const char *erase = cli_value(a, B_ERASE_BLOCK);
     if (erase != NULL) {
-        const char *why = parse_size(erase, &o.erase_block);
-        if (why == NULL && (o.erase_block & (o.erase_block - 1)) != 0) {
-            why = "must be a power of two";
-        }
+        const char *why = parse_block_size(erase, &o.erase_block);
         if (why != NULL) {
             diag_error("--erase-block %s, not '%s'", why, shown(erase));
             goto out;
         }
     }
+    deploy_request flash;
+    deploy_request_init(&flash);
+    if ((status = check_flash_options(a, &flash)) != 0) {
+        goto out;
+    }
+    flash.erase_block = o.erase_block;
+    o.deploy = &flash;
     diag_quiet = cli_flag(a, B_QUIET);
     o.base = cli_value(a, B_BASE);
     const char *layout_name = cli_value(a, B_LAYOUT);
     if (layout_name != NULL && strcmp(layout_name, "keep") != 0 &&
         strcmp(layout_name, "canonical") != 0) {
         diag_error("--layout must be canonical or keep, not '%s'", shown(layout_name));
+        status = EXIT_USAGE;
         goto out;
     }
     if (layout_name != NULL && !strcmp(layout_name, "canonical") && o.base != NULL) {
         diag_error("--base OLD asks for the block-keeping layout; it cannot go with --layout "
                    "canonical");
+        status = EXIT_USAGE;
         goto out;
     }
     o.keep_layout = o.base != NULL || (layout_name != NULL && !strcmp(layout_name, "keep"));
@@ -172,7 +228,14 @@ int run_build(const cli_args *a) {
             m.capacity = capacity;
             memset(&m.capacity_pos, 0, sizeof m.capacity_pos);
         }
-        status = build_run(&m, &o);
+        deploy_use_manifest(&flash, &m);
+        if (cli_count(a, B_FLASH) > 0 && flash.where == WHERE_NONE) {
+            diag_error("--flash needs the partition's address: give image.partition.address in "
+                       "the manifest, or --address ADDR, --firmware ELF or --partition-table CSV");
+            status = EXIT_USAGE;
+        } else if (cli_count(a, B_FLASH) == 0 || deploy_check_partition(&flash) == 0) {
+            status = build_run(&m, &o);
+        }
     }
     manifest_free(&m);
     free(o.outputs);

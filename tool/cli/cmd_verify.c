@@ -1,5 +1,6 @@
 /* `romfs verify`: structure and alignment, one line per fault, and on
- * success one line that says what was checked and by which rules. */
+ * success one line that says what was checked and by which rules (after
+ * one that says where the image sits, for an image in a flash file). */
 #include <stdio.h>
 
 #include "cli/commands.h"
@@ -70,7 +71,7 @@ int run_verify(const cli_args *a) {
     cli_policy p;
     int status = cli_policy_open(&p, a, V_MANIFEST, V_DEFINE, V_TARGET);
     image_file f;
-    if (status == 0 && image_file_open(&f, path) != 0) {
+    if (status == 0 && image_file_open_flash(&f, path) != 0) {
         status = EXIT_INPUT;
     } else if (status == 0) {
         check_opts o = {.align = p.active};
@@ -78,6 +79,10 @@ int run_verify(const cli_args *a) {
         if (image_check(&f, &o, &r) != 0 || (abi_text != NULL && check_mpy(&f, &abi, abi_text))) {
             status = EXIT_INPUT;
         } else if (!cli_flag(a, V_QUIET)) {
+            if (f.format != FLASH_ROMFS) {
+                printf("%s: a ROMFS image of %zu bytes at 0x%08llx in this %s file\n", path,
+                       f.len, (unsigned long long)f.address, flash_format_name(f.format));
+            }
             printf("%s: ok: %zu files, %zu directories, %zu bytes; alignment by the %s: every "
                    "file as aligned as it needs, the most %u\n",
                    path, r.files, r.dirs, f.img.size, p.active->rules, r.max_align);

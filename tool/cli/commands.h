@@ -20,5 +20,8 @@ extern const cli_option verify_options[];
 int run_verify(const cli_args *a);
 extern const cli_option report_options[];
 int run_report(const cli_args *a);
+extern const cli_option flash_options[];
+int run_flash(const cli_args *a);
+extern const char *const flash_notes[];
 
 #endif

@@ -29,6 +29,9 @@ static const cli_command commands[] = {
      verify_options, run_verify, NULL},
     {"report", "IMAGE", 1, 1, "where the image's bytes go, and what changed against a base",
      report_options, run_report, NULL},
+    {"flash", "IMAGE", 1, 1,
+     "write the image as a flash file for its partition: whole, with firmware, or a delta",
+     flash_options, run_flash, flash_notes},
     {0},
 };
 

@@ -10,13 +10,27 @@
 #include "util/path.h"
 
 void listing_begin(listing_printer *p, FILE *out, bool json, size_t widest, uint64_t image_size) {
+    listing_begin_at(p, out, json, widest, image_size, NULL, 0);
+}
+
+void listing_begin_at(listing_printer *p, FILE *out, bool json, size_t widest, uint64_t image_size,
+                      const char *format, uint64_t address) {
     p->out = out;
     p->json = json;
     p->width = widest < 4 ? 4 : widest > 60 ? 60 : (int)widest;
     p->first = true;
     if (json) {
-        fprintf(out, "{\n  \"size\": %llu,\n  \"entries\": [", (unsigned long long)image_size);
+        fprintf(out, "{\n  \"size\": %llu,\n", (unsigned long long)image_size);
+        if (format != NULL) {
+            fprintf(out, "  \"format\": \"%s\",\n  \"address\": %llu,\n", format,
+                    (unsigned long long)address);
+        }
+        fputs("  \"entries\": [", out);
     } else {
+        if (format != NULL) {
+            fprintf(out, "a ROMFS image of %llu bytes at 0x%08llx in this %s file\n",
+                    (unsigned long long)image_size, (unsigned long long)address, format);
+        }
         fprintf(out, "%-*s %10s %10s %6s %6s\n", p->width, "PATH", "SIZE", "OFFSET", "NEEDS", "HAS");
     }
 }
@@ -124,7 +138,9 @@ static size_t widest_path(const image_file *f) {
 
 int listing_print(FILE *out, const image_file *f, bool json, const align_policy *policy) {
     listing_printer p;
-    listing_begin(&p, out, json, json ? 0 : widest_path(f), f->img.size);
+    bool in_flash = f->format != FLASH_ROMFS;
+    listing_begin_at(&p, out, json, json ? 0 : widest_path(f), f->img.size,
+                     in_flash ? flash_format_name(f->format) : NULL, f->address);
     image_walk w;
     image_walk_begin(&w, &f->img);
     romfs_entry e;

@@ -30,6 +30,10 @@ typedef struct {
 
 /* `widest`: the longest path (a directory's counted with its '/'). */
 void listing_begin(listing_printer *p, FILE *out, bool json, size_t widest, uint64_t image_size);
+/* The same for an image found in a flash file of `format` ("hex"; NULL:
+ * none) at `address`: a first line says so (JSON: "format", "address"). */
+void listing_begin_at(listing_printer *p, FILE *out, bool json, size_t widest, uint64_t image_size,
+                      const char *format, uint64_t address);
 void listing_print_row(listing_printer *p, const listing_row *r);
 void listing_end(listing_printer *p);
 

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "deploy/request.h"
 #include "format/layout.h"
 #include "format/tree.h"
 #include "inspect/image_check.h"
@@ -50,6 +51,9 @@ typedef struct {
      * listing); -1 when they cannot be read. */
     int (*head)(const node *file, uint8_t *buf, size_t n);
     const build_origin *origin;
+    /* For --flash: where the partition is and the files' options, from the
+     * command line and the manifest's image.partition. */
+    const deploy_request *deploy;
 } build_view;
 
 typedef struct output output;

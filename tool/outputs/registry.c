@@ -6,6 +6,7 @@
 
 #include "outputs/align_header.h"
 #include "outputs/depfile.h"
+#include "outputs/flash_file.h"
 #include "outputs/listing_file.h"
 #include "outputs/output.h"
 #include "outputs/provenance.h"
@@ -20,6 +21,7 @@ const output_kind *const output_kinds[] = {
     &report_output,
     &provenance_output,
     &sbom_output,
+    &flash_file_output,
     NULL,
 };
 

@@ -400,7 +400,8 @@ int build_run(const manifest *m, const build_opts *o) {
                     .report_base = o->report_base,
                     .erase_block = erase_block_of(m, o),
                     .head = read_head,
-                    .origin = &made_of.o};
+                    .origin = &made_of.o,
+                    .deploy = o->deploy};
     int written = write_outputs(o, &v);
     origin_free(&made_of);
     if (written != 0) {

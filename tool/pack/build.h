@@ -21,6 +21,7 @@ typedef struct {
     uint64_t erase_block;  /* for the block-keeping layout and reports; 0: 4 KiB */
     const char *report_base; /* reports compare against this image; NULL: none */
     const defines *defs;     /* -D, for the provenance record; may be NULL */
+    const deploy_request *deploy; /* for --flash outputs */
     output *outputs;       /* side files, written after the image */
     size_t n_outputs;
 } build_opts;

@@ -163,7 +163,7 @@ static int open_impl(atomic_file *f, const char *target, bool quiet) {
     char *dir = dir_of(target);
 #ifdef O_TMPFILE
     if (access("/proc/self/fd", X_OK) == 0) {
-        f->fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+        f->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0666);
     }
 #endif
     if (f->fd < 0) {
@@ -250,6 +250,37 @@ void atomic_abort(atomic_file *f) {
     free(f->target);
     f->fd = -1;
     f->tmp = f->target = NULL;
+}
+
+/* Whether the file behind `fd` (read from its start) and `target` hold
+ * the same bytes; false when `target` cannot be read. */
+static bool same_contents(int fd, const char *target) {
+    int old = open_regular(target);
+    if (old < 0) {
+        return false;
+    }
+    enum { CHUNK = 1 << 16 };
+    char *a = xmalloc(2 * CHUNK), *b = a + CHUNK;
+    bool same = lseek(fd, 0, SEEK_SET) == 0;
+    while (same) {
+        ssize_t n = read_full(fd, a, CHUNK), m = read_full(old, b, CHUNK);
+        same = n >= 0 && n == m && memcmp(a, b, (size_t)n) == 0;
+        if (n <= 0) {
+            break;
+        }
+    }
+    free(a);
+    close(old);
+    return same;
+}
+
+int atomic_commit_if_changed(atomic_file *f, bool *changed) {
+    *changed = !same_contents(f->fd, f->target);
+    if (*changed) {
+        return atomic_commit(f, NULL);
+    }
+    atomic_abort(f);
+    return 0;
 }
 
 int atomic_open(atomic_file *f, const char *target) {

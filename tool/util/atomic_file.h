@@ -26,6 +26,10 @@ int atomic_open(atomic_file *f, const char *target);
  * process renames over it a moment later cannot be mistaken for it. */
 int atomic_commit(atomic_file *f, file_stat *st);
 void atomic_abort(atomic_file *f);
+/* atomic_commit, unless the target already holds exactly what was
+ * written: then the target is left untouched (mtime included) and the
+ * new file dropped, so that what depends on it does not rebuild. */
+int atomic_commit_if_changed(atomic_file *f, bool *changed);
 
 /* The whole of `data` as `target`, atomically. */
 int atomic_write(const char *target, const void *data, size_t len);

@@ -4,10 +4,12 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "util/alloc.h"
+#include "util/diag.h"
 
 int write_all(int fd, const void *buf, size_t len) {
     const char *p = buf;
@@ -43,9 +45,15 @@ ssize_t read_full(int fd, void *buf, size_t len) {
     return (ssize_t)got;
 }
 
-int read_all(int fd, size_t limit, char **out, size_t *len) {
-    size_t cap = 4096, n = 0;
+int read_all_after(int fd, const void *head, size_t head_len, size_t limit, char **out,
+                   size_t *len) {
+    if (head_len > limit) {
+        errno = EFBIG;
+        return -1;
+    }
+    size_t cap = head_len > 4096 ? head_len : 4096, n = head_len;
     char *text = xmalloc(cap + 1);
+    memcpy(text, head, head_len);
     for (;;) {
         ssize_t got = read_full(fd, text + n, cap - n);
         if (got < 0) {
@@ -70,6 +78,10 @@ int read_all(int fd, size_t limit, char **out, size_t *len) {
     *out = text;
     *len = n;
     return 0;
+}
+
+int read_all(int fd, size_t limit, char **out, size_t *len) {
+    return read_all_after(fd, "", 0, limit, out, len);
 }
 
 static int open_checked(const char *path, bool regular_only) {
@@ -104,4 +116,23 @@ int open_regular(const char *path) {
 
 int open_input(const char *path) {
     return open_checked(path, false);
+}
+
+int read_input_file(const char *path, const char *kind, size_t limit, char **out, size_t *len) {
+    int fd = open_input(path);
+    if (fd < 0) {
+        diag_error("%s: cannot read the %s: %s", shown(path), kind,
+                   errno == EISDIR ? "it is a directory" : strerror(errno));
+        return -1;
+    }
+    int rc = read_all(fd, limit, out, len);
+    int err = errno;
+    close(fd);
+    if (rc != 0 && err == EFBIG) {
+        diag_error("%s: the %s is larger than %zu MiB; is this the right file?", shown(path), kind,
+                   limit >> 20);
+    } else if (rc != 0) {
+        diag_error("%s: cannot read the %s: %s", shown(path), kind, strerror(err));
+    }
+    return rc;
 }

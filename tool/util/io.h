@@ -13,6 +13,15 @@ ssize_t read_full(int fd, void *buf, size_t len);
 /* All of `fd` (a file or a pipe) into a new buffer with a NUL after it;
  * -1 with errno on failure, EFBIG when it holds more than `limit` bytes. */
 int read_all(int fd, size_t limit, char **out, size_t *len);
+/* The same after `head_len` bytes already read from `fd` (`head`), which
+ * start the buffer and count towards `limit`. */
+int read_all_after(int fd, const void *head, size_t head_len, size_t limit, char **out,
+                   size_t *len);
+/* The whole of the input file `path` (anything but a directory; "-" is
+ * not standard input here) into a new NUL-ended buffer: -1 with one error
+ * line naming it as `kind` ("firmware") when it cannot be read or holds
+ * more than `limit` bytes. */
+int read_input_file(const char *path, const char *kind, size_t limit, char **out, size_t *len);
 /* Opens `path` for reading if it is a regular file, without blocking on a
  * FIFO or a device; -1 with errno (EISDIR, or EINVAL for anything else
  * that is not a regular file). */

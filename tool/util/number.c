@@ -1,5 +1,7 @@
 #include "util/number.h"
 
+#include <stddef.h>
+
 bool parse_uint(const char *s, uint64_t *out, const char **rest) {
     uint64_t v = 0;
     int base = 10;
@@ -69,4 +71,39 @@ const char *parse_align(const char *s, unsigned *out) {
     }
     *out = (unsigned)v;
     return 0;
+}
+
+const char *parse_block_size(const char *s, uint64_t *out) {
+    const char *why = parse_size(s, out);
+    if (why == NULL && (*out & (*out - 1)) != 0) {
+        why = "must be a power of two";
+    }
+    return why;
+}
+
+bool parse_hex(const char *s, uint64_t max, uint64_t *out, const char **rest) {
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        s += 2;
+    }
+    const char *start = s;
+    uint64_t v = 0;
+    for (;; s++) {
+        unsigned d;
+        if (*s >= '0' && *s <= '9') {
+            d = (unsigned)(*s - '0');
+        } else if (*s >= 'a' && *s <= 'f') {
+            d = (unsigned)(*s - 'a' + 10);
+        } else if (*s >= 'A' && *s <= 'F') {
+            d = (unsigned)(*s - 'A' + 10);
+        } else {
+            break;
+        }
+        if (d > max || v > (max - d) / 16) {
+            return false;
+        }
+        v = v * 16 + d;
+    }
+    *out = v;
+    *rest = s;
+    return s > start;
 }

@@ -23,4 +23,13 @@ const char *parse_size(const char *s, uint64_t *out);
 /* An alignment: a power of two from 1 to 4096, decimal or 0x hex. */
 const char *parse_align(const char *s, unsigned *out);
 
+/* A block size (a flash's erase block): a size, as parse_size takes it,
+ * that is a power of two. */
+const char *parse_block_size(const char *s, uint64_t *out);
+
+/* Hex digits, with or without a leading 0x, as USB IDs are written
+ * (0483:df11): the value, at most `max`; *rest points after them. False
+ * when there are none or the value is larger. */
+bool parse_hex(const char *s, uint64_t max, uint64_t *out, const char **rest);
+
 #endif
