@@ -101,9 +101,12 @@ def install_standin(dest):
     os.chmod(dest, 0o755)
 
 
-def blocks_differing(a, b):
-    n = max(len(a), len(b))
-    return sum(1 for at in range(0, n, BLOCK) if a[at:at + BLOCK] != b[at:at + BLOCK])
+def blocks_to_write(old, new):
+    """The erase blocks holding a byte of `new` that differs from `old` or
+    lies past its end: what a delta writes (blocks past the new image's end
+    need nothing; its header says where it ends)."""
+    return sum(1 for at in range(0, len(new), BLOCK)
+               if new[at:at + BLOCK] != old[at:at + len(new[at:at + BLOCK])])
 
 
 class Bench:
@@ -153,7 +156,7 @@ class Bench:
             new_k = f.read()
         fc, said_c = self.delta(canon, base_canon)
         fk, said_k = self.delta(keep, base_keep)
-        r = {"canon": blocks_differing(old_c, new_c), "keep": blocks_differing(old_k, new_k),
+        r = {"canon": blocks_to_write(old_c, new_c), "keep": blocks_to_write(old_k, new_k),
              "t_canon": tc + (fc or 0), "t_keep": tk + (fk or 0),
              "fallback": "laid out canonically instead" in pk.stderr, "canon_img": canon,
              "keep_img": keep}
