@@ -43,13 +43,13 @@
 # is rebuilt when the image's bytes, the firmware, the table or the
 # arguments change, and rewritten only when its own bytes do. The target
 # that builds them is ROMFS_FLASH_TARGET: the image's own target, except
-# with FIRMWARE, where it is <name>_flash, built after both the image and
+# with FIRMWARE, where it is <name>_flash_files, built after both the image and
 # the firmware: a firmware that embeds this image (romfs_embed_image)
 # depends on the image target, so the image target cannot depend on the
 # firmware. Its partition symbols then come from the ELF that embeds the
 # image, whose copy of the image at the partition `romfs flash` knows and
 # replaces (the size symbol is the embedded image's size, or the
-# embedding's SIZE). <name>_flash is in ALL when the image is. The paths:
+# embedding's SIZE). <name>_flash_files is in ALL when the image is. The paths:
 # ROMFS_FLASH_FILES, and per format ROMFS_FLASH_BIN, _HEX, _UF2, _DFU, _ELF.
 #
 # Whatever consumes the image must depend on it explicitly (for example
@@ -132,6 +132,71 @@ if(CMAKE_SCRIPT_MODE_FILE AND DEFINED ROMFS_STAMP)
             file(WRITE "${ROMFS_STAMP}" "${text}")
         endif()
     endif()
+    return()
+endif()
+
+# The <name>-flash target runs this file as a script (ROMFS_FLASH_SETTINGS
+# names the file of its settings, written at generate time): it builds the
+# block-keeping image against the one last flashed from this build tree,
+# writes the delta (or the whole image, the first time or when the record
+# is missing or does not match the image or the partition), runs the
+# user's command on it, and only when that succeeds records the new image
+# as flashed.
+if(CMAKE_SCRIPT_MODE_FILE AND DEFINED ROMFS_FLASH_SETTINGS)
+    include("${ROMFS_FLASH_SETTINGS}")
+    set(record_ok OFF)
+    if(EXISTS "${ROMFS_FLASH_RECORD}" AND EXISTS "${ROMFS_FLASH_RECORD_IMAGE}")
+        file(SHA256 "${ROMFS_FLASH_RECORD_IMAGE}" flashed_hash)
+        file(READ "${ROMFS_FLASH_RECORD}" record)
+        string(REPLACE ";" " " where_text "${ROMFS_FLASH_ARGS}")
+        if(record STREQUAL "sha256 ${flashed_hash}\npartition ${where_text}\n")
+            set(record_ok ON)
+        endif()
+    endif()
+    if(record_ok)
+        set(layout --base "${ROMFS_FLASH_RECORD_IMAGE}")
+    else()
+        set(layout --layout keep)
+    endif()
+    execute_process(COMMAND ${ROMFS_FLASH_BUILD} ${layout} RESULT_VARIABLE rc)
+    if(NOT rc EQUAL 0)
+        message(FATAL_ERROR "romfs: the image to flash could not be built; nothing flashed")
+    endif()
+    file(REMOVE "${ROMFS_FLASH_FILE}")
+    if(record_ok)
+        execute_process(COMMAND ${ROMFS_FLASH_PACKER} flash "${ROMFS_FLASH_IMAGE}"
+                        -o "${ROMFS_FLASH_FILE}" --base "${ROMFS_FLASH_RECORD_IMAGE}"
+                        ${ROMFS_FLASH_ARGS} RESULT_VARIABLE rc)
+    else()
+        message(STATUS "romfs: no record of what was flashed from this build tree, or not for "
+                       "this partition: flashing the whole image")
+        execute_process(COMMAND ${ROMFS_FLASH_PACKER} flash "${ROMFS_FLASH_IMAGE}"
+                        -o "${ROMFS_FLASH_FILE}" ${ROMFS_FLASH_ARGS} RESULT_VARIABLE rc)
+    endif()
+    if(NOT rc EQUAL 0)
+        message(FATAL_ERROR "romfs: the flash file could not be written; nothing flashed")
+    endif()
+    if(NOT EXISTS "${ROMFS_FLASH_FILE}")
+        message(STATUS "romfs: the device already holds this image; nothing to flash")
+        return()
+    endif()
+    set(command "")
+    foreach(word IN LISTS ROMFS_FLASH_COMMAND)
+        string(REPLACE "@FILE@" "${ROMFS_FLASH_FILE}" word "${word}")
+        list(APPEND command "${word}")
+    endforeach()
+    execute_process(COMMAND ${command} RESULT_VARIABLE rc)
+    if(NOT rc EQUAL 0)
+        message(FATAL_ERROR "romfs: the flash command failed (${rc}); the record of what was "
+                            "flashed is unchanged, so the next flash writes against it again")
+    endif()
+    # The record: the image now on the device, then its hash, each by rename.
+    file(COPY_FILE "${ROMFS_FLASH_IMAGE}" "${ROMFS_FLASH_RECORD_IMAGE}.tmp")
+    file(RENAME "${ROMFS_FLASH_RECORD_IMAGE}.tmp" "${ROMFS_FLASH_RECORD_IMAGE}")
+    file(SHA256 "${ROMFS_FLASH_RECORD_IMAGE}" flashed_hash)
+    string(REPLACE ";" " " where_text "${ROMFS_FLASH_ARGS}")
+    file(WRITE "${ROMFS_FLASH_RECORD}.tmp" "sha256 ${flashed_hash}\npartition ${where_text}\n")
+    file(RENAME "${ROMFS_FLASH_RECORD}.tmp" "${ROMFS_FLASH_RECORD}")
     return()
 endif()
 
@@ -297,8 +362,8 @@ endfunction()
 
 function(romfs_add_image name)
     cmake_parse_arguments(PARSE_ARGV 1 arg "ALL;PROVENANCE"
-        "MANIFEST;OUTPUT;SIZE;CACHE_DIR;MPY_CROSS;BASE;ADDRESS;FIRMWARE;PARTITION;PARTITION_TABLE;UF2_FAMILY"
-        "DEFINES;DEPENDS;REPORT;FLASH")
+        "MANIFEST;OUTPUT;SIZE;CACHE_DIR;MPY_CROSS;BASE;ADDRESS;FIRMWARE;PARTITION;PARTITION_TABLE;UF2_FAMILY;FLASH_FORMAT;ERASE_BLOCK"
+        "DEFINES;DEPENDS;REPORT;FLASH;FLASH_COMMAND")
     set(where "romfs_add_image(${name})")
     if(arg_UNPARSED_ARGUMENTS)
         message(FATAL_ERROR "${where}: unknown arguments ${arg_UNPARSED_ARGUMENTS}")
@@ -382,6 +447,22 @@ function(romfs_add_image name)
         DEPFILE "${depfile}"
         COMMENT "Packing ROMFS image ${name}"
         VERBATIM)
+    if(NOT arg_FLASH AND NOT arg_FLASH_COMMAND)
+        foreach(option ADDRESS FIRMWARE PARTITION PARTITION_TABLE UF2_FAMILY ERASE_BLOCK)
+            if(DEFINED arg_${option})
+                message(FATAL_ERROR "${where}: ${option} is for FLASH files and FLASH_COMMAND; "
+                    "give FLASH <file>... or FLASH_COMMAND <command>...")
+            endif()
+        endforeach()
+    endif()
+    if(DEFINED arg_FLASH_FORMAT AND NOT arg_FLASH_COMMAND)
+        message(FATAL_ERROR "${where}: FLASH_FORMAT is the format FLASH_COMMAND gets; give "
+            "FLASH_COMMAND <command>...")
+    endif()
+    if(arg_FLASH_COMMAND)
+        _romfs_flash_target("${where}" "${name}" "${output}" "${manifest}" "${defines}"
+            "${size_bytes}" "${cache_dir}" "${packer_path}" "${packer_deps}")
+    endif()
     _romfs_flash_files("${where}" "${name}" "${output}" "${manifest}" "${defines}" "${size_bytes}"
         "${packer}" "${packer_deps}" "${mpy_deps}" ${arg_ALL} flash_target flash_files flash_props)
     set(all "")
@@ -414,16 +495,12 @@ function(romfs_add_image name)
     endif()
 endfunction()
 
-# FLASH's files of image <name>: a custom command for each (`romfs flash`
-# of the image, which it depends on with the firmware or the table, the
-# packer and a file of its arguments), made in the image's target or, with
-# FIRMWARE, in <name>_flash. Sets <out_target>, <out_files> (the paths) and
-# <out_props> (property;path;... for ROMFS_FLASH_<FORMAT>).
-function(_romfs_flash_files where name image manifest defines size_bytes packer packer_deps
-         mpy_deps all out_target out_files out_props)
-    set(files "")
-    set(props "")
-    set(${out_target} "${name}" PARENT_SCOPE)
+# Where the partition is, for `romfs flash`: ADDRESS (and SIZE), FIRMWARE
+# (its partition symbols; PARTITION picks one), PARTITION_TABLE (an ESP-IDF
+# CSV; PARTITION names one) or else the manifest's image.partition; and
+# ERASE_BLOCK. Sets <out_args> (with --manifest and its -D, whose alignment
+# rules the address is checked by) and <out_deps> (the firmware, the table).
+function(_romfs_partition where manifest defines size_bytes out_args out_deps)
     set(given "")
     foreach(option ADDRESS FIRMWARE PARTITION_TABLE)
         if(DEFINED arg_${option})
@@ -431,16 +508,6 @@ function(_romfs_flash_files where name image manifest defines size_bytes packer 
         endif()
     endforeach()
     list(LENGTH given n_given)
-    if(NOT arg_FLASH)
-        foreach(option ADDRESS FIRMWARE PARTITION PARTITION_TABLE UF2_FAMILY)
-            if(DEFINED arg_${option})
-                message(FATAL_ERROR "${where}: ${option} is for FLASH files; give FLASH <file>...")
-            endif()
-        endforeach()
-        set(${out_files} "" PARENT_SCOPE)
-        set(${out_props} "" PARENT_SCOPE)
-        return()
-    endif()
     if(n_given GREATER 1)
         string(REPLACE ";" " and " given "${given}")
         message(FATAL_ERROR "${where}: ${given} each say where the partition is; give one")
@@ -448,35 +515,140 @@ function(_romfs_flash_files where name image manifest defines size_bytes packer 
     if(DEFINED arg_PARTITION AND NOT (DEFINED arg_FIRMWARE OR DEFINED arg_PARTITION_TABLE))
         message(FATAL_ERROR "${where}: PARTITION picks a partition of FIRMWARE or PARTITION_TABLE")
     endif()
-    set(common --manifest "${manifest}" ${defines} -q)
-    set(deps "${image}" "${manifest}" ${packer_deps} ${mpy_deps})
-    set(target "${name}")
+    set(args --manifest "${manifest}" ${defines})
+    set(deps "${manifest}")
     if(DEFINED arg_ADDRESS)
         if(NOT arg_ADDRESS MATCHES "^(0[xX][0-9a-fA-F]+|[0-9]+)$")
             message(FATAL_ERROR "${where}: ADDRESS must be an address such as 0x08100000, not "
                 "'${arg_ADDRESS}'")
         endif()
-        list(APPEND common --address "${arg_ADDRESS}")
+        list(APPEND args --address "${arg_ADDRESS}")
         if(size_bytes)
-            list(APPEND common --size "${size_bytes}")
+            list(APPEND args --size "${size_bytes}")
         endif()
     elseif(DEFINED arg_FIRMWARE)
         if(NOT TARGET "${arg_FIRMWARE}")
             message(FATAL_ERROR "${where}: FIRMWARE ${arg_FIRMWARE} is not a target")
         endif()
-        list(APPEND common --firmware "$<TARGET_FILE:${arg_FIRMWARE}>")
+        list(APPEND args --firmware "$<TARGET_FILE:${arg_FIRMWARE}>")
         list(APPEND deps "$<TARGET_FILE:${arg_FIRMWARE}>")
-        set(target "${name}_flash")
     elseif(DEFINED arg_PARTITION_TABLE)
         get_filename_component(csv "${arg_PARTITION_TABLE}" ABSOLUTE
             BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
-        list(APPEND common --partition-table "${csv}")
+        list(APPEND args --partition-table "${csv}")
         list(APPEND deps "${csv}")
     elseif(size_bytes)
-        list(APPEND common --size "${size_bytes}")
+        list(APPEND args --size "${size_bytes}")
     endif()
     if(DEFINED arg_PARTITION)
-        list(APPEND common --partition "${arg_PARTITION}")
+        list(APPEND args --partition "${arg_PARTITION}")
+    endif()
+    if(DEFINED arg_ERASE_BLOCK)
+        _romfs_size("${arg_ERASE_BLOCK}" erase_bytes why)
+        if(why)
+            message(FATAL_ERROR "${where}: ERASE_BLOCK ${why}")
+        endif()
+        list(APPEND args --erase-block "${erase_bytes}")
+    endif()
+    set(${out_args} "${args}" PARENT_SCOPE)
+    set(${out_deps} "${deps}" PARENT_SCOPE)
+endfunction()
+
+# The <name>-flash target: FLASH_COMMAND (with @FILE@ where the flash file
+# goes) run on a delta of the block-keeping image against the one last
+# flashed from this build tree, as a FLASH_FORMAT file (default hex). The
+# block-keeping image is its own file (<image>.keep.romfs); the record of
+# what was flashed is <image>.flashed.romfs and <image>.flashed.txt.
+function(_romfs_flash_target where name image manifest defines size_bytes cache_dir packer
+         packer_deps)
+    set(format hex)
+    if(arg_FLASH_FORMAT)
+        set(format "${arg_FLASH_FORMAT}")
+    endif()
+    if(NOT format MATCHES "^(hex|uf2|dfu|elf)$")
+        message(FATAL_ERROR "${where}: FLASH_FORMAT must be hex, uf2, dfu or elf (a delta needs "
+            "addresses), not '${format}'")
+    endif()
+    string(FIND "${arg_FLASH_COMMAND}" "@FILE@" at)
+    if(at LESS 0)
+        message(FATAL_ERROR "${where}: FLASH_COMMAND must say where the flash file goes, with "
+            "@FILE@ (for example: dfu-util -a 0 -D @FILE@)")
+    endif()
+    _romfs_partition("${where}" "${manifest}" "${defines}" "${size_bytes}" args deps)
+    if(format STREQUAL "uf2" AND arg_UF2_FAMILY)
+        list(APPEND args --uf2-family "${arg_UF2_FAMILY}")
+    endif()
+    set(keep "${image}.keep.romfs")
+    set(build ${packer} build "${manifest}" -o "${keep}" --cache-dir "${cache_dir}" ${defines})
+    if(size_bytes)
+        list(APPEND build --size "${size_bytes}")
+    endif()
+    if(DEFINED arg_ERASE_BLOCK)
+        list(APPEND build --erase-block "${arg_ERASE_BLOCK}")
+    endif()
+    # The settings as a script of set()s, with generator expressions (the
+    # packer, the firmware) evaluated; bracket arguments keep every byte.
+    set(text "")
+    foreach(var BUILD ARGS COMMAND)
+        if(var STREQUAL "BUILD")
+            set(value "${build}")
+        elseif(var STREQUAL "ARGS")
+            set(value "${args}")
+        else()
+            set(value "${arg_FLASH_COMMAND}")
+        endif()
+        string(APPEND text "set(ROMFS_FLASH_${var}")
+        foreach(word IN LISTS value)
+            string(APPEND text " [==[${word}]==]")
+        endforeach()
+        string(APPEND text ")\n")
+    endforeach()
+    string(APPEND text "set(ROMFS_FLASH_PACKER [==[${packer}]==])\n"
+        "set(ROMFS_FLASH_IMAGE [==[${keep}]==])\n"
+        "set(ROMFS_FLASH_FILE [==[${image}.flash.${format}]==])\n"
+        "set(ROMFS_FLASH_RECORD_IMAGE [==[${image}.flashed.romfs]==])\n"
+        "set(ROMFS_FLASH_RECORD [==[${image}.flashed.txt]==])\n")
+    get_property(multi GLOBAL PROPERTY GENERATOR_IS_MULTI_CONFIG)
+    if(multi)
+        set(settings "${image}.flash-$<CONFIG>.cmake")
+    else()
+        set(settings "${image}.flash.cmake")
+    endif()
+    file(GENERATE OUTPUT "${settings}" CONTENT "${text}")
+    add_custom_target(${name}-flash
+        COMMAND "${CMAKE_COMMAND}" "-DROMFS_FLASH_SETTINGS=${settings}"
+                -P "${CMAKE_CURRENT_FUNCTION_LIST_FILE}"
+        DEPENDS ${packer_deps}
+        COMMENT "Flashing ROMFS image ${name}"
+        USES_TERMINAL
+        VERBATIM)
+    add_dependencies(${name}-flash ${name})
+    if(DEFINED arg_FIRMWARE)
+        add_dependencies(${name}-flash ${arg_FIRMWARE})
+    endif()
+endfunction()
+
+# FLASH's files of image <name>: a custom command for each (`romfs flash`
+# of the image, which it depends on with the firmware or the table, the
+# packer and a file of its arguments), made in the image's target or, with
+# FIRMWARE, in <name>_flash_files. Sets <out_target>, <out_files> (the paths) and
+# <out_props> (property;path;... for ROMFS_FLASH_<FORMAT>).
+function(_romfs_flash_files where name image manifest defines size_bytes packer packer_deps
+         mpy_deps all out_target out_files out_props)
+    set(files "")
+    set(props "")
+    set(${out_target} "${name}" PARENT_SCOPE)
+    if(NOT arg_FLASH)
+        set(${out_files} "" PARENT_SCOPE)
+        set(${out_props} "" PARENT_SCOPE)
+        return()
+    endif()
+    _romfs_partition("${where}" "${manifest}" "${defines}" "${size_bytes}" common deps)
+    list(APPEND common -q)
+    list(APPEND deps "${image}" ${packer_deps} ${mpy_deps})
+    set(target "${name}")
+    if(DEFINED arg_FIRMWARE)
+        set(target "${name}_flash_files")
     endif()
     set(uf2 OFF)
     foreach(file IN LISTS arg_FLASH)
@@ -522,7 +694,7 @@ function(_romfs_flash_files where name image manifest defines size_bytes packer 
         string(TOUPPER "${format}" upper)
         list(APPEND props "ROMFS_FLASH_${upper}" "${path}")
     endforeach()
-    if(arg_UF2_FAMILY AND NOT uf2)
+    if(arg_UF2_FAMILY AND NOT uf2 AND NOT arg_FLASH_FORMAT STREQUAL "uf2")
         message(FATAL_ERROR "${where}: UF2_FAMILY is for a .uf2 FLASH file, and none is given")
     endif()
     if(NOT target STREQUAL name)

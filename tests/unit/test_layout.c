@@ -369,6 +369,47 @@ static void test_keep_from_canonical(unsigned seed) {
     tree_free(&t);
 }
 
+/* A base whose files overlap (no image of ours, a crafted one) is not
+ * kept: the layout is laid afresh and says why. */
+static void test_keep_overlapping_base(unsigned seed) {
+    rng_state = 0x9e3779b97f4a7c15ull * (seed + 1);
+    fake_content contents[200];
+    tree t;
+    random_tree(&t, 2 + below(100), true, contents);
+    layout first;
+    keep_stats st;
+    keep_base none = {0};
+    layout_keep(&t, &none, hash_of, 4096, 0, &first, &st);
+    keep_extent *ext = calloc(t.n_files + 1, sizeof *ext);
+    keep_base base = base_of(&t, &first, ext);
+    size_t a = base.n_files, b = base.n_files;
+    for (size_t i = 0; i < base.n_files; i++) { /* two files with data */
+        if (ext[i].size > 1 && a == base.n_files) {
+            a = i;
+        } else if (ext[i].size > 1 && b == base.n_files) {
+            b = i;
+        }
+    }
+    const node *nb = b < base.n_files ? tree_find(&t, ext[b].path) : NULL;
+    if (nb != NULL && ext[a].offset % nb->align == 0) {
+        ext[b].offset = ext[a].offset; /* over a's bytes, and as aligned as b needs */
+        layout again;
+        layout_keep(&t, &base, hash_of, 4096, 0, &again, &st);
+        char what[64];
+        snprintf(what, sizeof what, "overlapping base seed %u", seed);
+        CHECK(st.fresh && st.why != NULL && strstr(st.why, "overlap") != NULL,
+              "%s: laid afresh (%s)", what, st.why ? st.why : "no reason");
+        size_t len;
+        uint8_t *img = write_image(&t, &again, NULL, 0, &len);
+        check_readback(&t, &again, img, len, what);
+        free(img);
+        layout_free(&again);
+    }
+    free(ext);
+    layout_free(&first);
+    tree_free(&t);
+}
+
 int main(void) {
     for (unsigned seed = 0; seed < 60; seed++) {
         test_canonical(seed);
@@ -376,6 +417,7 @@ int main(void) {
     for (unsigned seed = 0; seed < 40; seed++) {
         test_keep(seed);
         test_keep_from_canonical(seed);
+        test_keep_overlapping_base(seed);
     }
     if (failures) {
         fprintf(stderr, "%u of %u checks failed\n", failures, checks);

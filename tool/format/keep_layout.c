@@ -17,6 +17,11 @@ enum { INDIRECT_RECORD = 2 + 2 * KEEP_VARUINT };
  * steps in all, files go after the end instead (first fit is a saving,
  * never a need). */
 enum { FIT_BUDGET = 4 << 20 };
+/* Each file rewritten in place or put in a hole is inserted among the
+ * others, at a cost that grows with their number; past this many, the
+ * rest go after the end (appending costs nothing), so that a base of
+ * 200,000 changed files costs seconds, not hours. */
+enum { MAX_MOVES = 1024 };
 
 /* Every record's length, bottom up; returns the bytes `n` takes. */
 static uint64_t measure(const node *n, placement *at) {
@@ -48,13 +53,42 @@ typedef struct {
     size_t n, cap;
 } ranges;
 
+/* `r` sorted and without overlaps, so its ends are sorted too. */
 static bool is_free(const ranges *r, uint64_t start, uint64_t end) {
-    for (size_t i = 0; i < r->n && r->v[i].start < end; i++) {
-        if (start < r->v[i].end) {
-            return false;
+    size_t lo = 0, hi = r->n;
+    while (lo < hi) { /* the first range ending after `start` */
+        size_t mid = lo + (hi - lo) / 2;
+        if (r->v[mid].end <= start) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
         }
     }
-    return true;
+    return lo == r->n || r->v[lo].start >= end;
+}
+
+static void push(ranges *r, uint64_t start, uint64_t end) {
+    if (start != end) {
+        VEC_RESERVE(r->v, r->n, r->cap);
+        r->v[r->n++] = (range){start, end};
+    }
+}
+
+static int by_start(const void *a, const void *b) {
+    const range *x = a, *y = b;
+    return x->start != y->start ? (x->start < y->start ? -1 : 1)
+                                : (x->end != y->end ? (x->end < y->end ? -1 : 1) : 0);
+}
+
+/* Sorts ranges pushed unsorted; whether any two overlap. */
+static bool sort_ranges(ranges *r) {
+    qsort(r->v, r->n, sizeof *r->v, by_start);
+    for (size_t i = 1; i < r->n; i++) {
+        if (r->v[i].start < r->v[i - 1].end) {
+            return true;
+        }
+    }
+    return false;
 }
 
 static void occupy(ranges *r, uint64_t start, uint64_t end) {
@@ -102,13 +136,17 @@ typedef struct {
     pathmap by_content; /* "hash:size" -> keep_extent, or (placed) -> node */
     pathmap placed;     /* "hash:size" -> the node whose copy others share */
     strlist keys;       /* owns the keys of by_content and placed */
-    ranges used;
+    ranges used;    /* file data */
+    ranges claimed; /* file data and the room behind each file for it to grow */
     uint64_t end;      /* where the next file after the end may go */
     uint64_t data_end; /* one past the last byte of file data: room behind it is not image */
     size_t budget;
     /* Growth room behind a file placed after the end: size * room / new,
      * at most size / 8 (integers, so every machine lays out alike). */
     uint64_t room, new_bytes;
+    uint64_t capacity; /* 0: none */
+    size_t moves;      /* files rewritten in place or put in holes */
+    bool deferred;     /* pass 1: ranges pushed now, sorted after */
 } keeper;
 
 static const char *content_key(keeper *k, const uint8_t hash[HASH_SIZE], uint64_t size) {
@@ -121,7 +159,13 @@ static const char *content_key(keeper *k, const uint8_t hash[HASH_SIZE], uint64_
 
 static void place(keeper *k, const node *n, uint64_t at) {
     k->out->at[n->id].data_offset = at;
-    occupy(&k->used, at, at + n->size);
+    if (k->deferred) {
+        push(&k->used, at, at + n->size);
+        push(&k->claimed, at, at + n->size + n->size / 8);
+    } else {
+        occupy(&k->used, at, at + n->size);
+        occupy(&k->claimed, at, at + n->size + n->size / 8);
+    }
     if (at + n->size > k->end) {
         k->end = at + n->size;
     }
@@ -147,7 +191,7 @@ static bool share(keeper *k, const node *n) {
  * aligned as it needs, and not over what another file now holds. */
 static bool fits_at(keeper *k, const node *n, const keep_extent *e, uint64_t size) {
     return e != NULL && e->offset >= k->out->data_start && e->offset % n->align == 0 &&
-           is_free(&k->used, e->offset, e->offset + size);
+           (k->deferred || is_free(&k->used, e->offset, e->offset + size));
 }
 
 static bool same_content(keeper *k, const node *n, const keep_extent *e) {
@@ -174,30 +218,41 @@ static bool keep_in_place(keeper *k, const node *n) {
 /* Pass 2: a changed file where it was, if it still fits there. */
 static bool rewrite_in_place(keeper *k, const node *n) {
     const keep_extent *e = pathmap_get(&k->by_path, n->path);
-    if (!fits_at(k, n, e, n->size)) {
+    if (k->moves >= MAX_MOVES || !fits_at(k, n, e, n->size)) {
         return false;
     }
+    k->moves++;
     place(k, n, e->offset);
     k->stats->rewritten_in_place++;
     return true;
 }
 
-/* Pass 3: the first hole that fits, else after the end. */
+/* Pass 3: the first hole that fits and is no file's room to grow, else
+ * after the end, else (past the capacity) any hole that fits. */
 static void place_anew(keeper *k, const node *n) {
     if (share(k, n)) {
         return;
     }
-    uint64_t at = first_fit(&k->used, k->out->data_start, k->end, n->size, n->align, &k->budget);
+    uint64_t start = k->out->data_start;
+    bool may_move = k->moves < MAX_MOVES;
+    uint64_t at = may_move ? first_fit(&k->claimed, start, k->end, n->size, n->align, &k->budget)
+                           : UINT64_MAX;
     bool appended = at == UINT64_MAX;
     if (appended) {
         at = align_up(k->end, n->align);
+        if (may_move && k->capacity != 0 && at + n->size > k->capacity) {
+            uint64_t hole = first_fit(&k->used, start, k->end, n->size, n->align, &k->budget);
+            appended = hole == UINT64_MAX;
+            at = appended ? at : hole;
+        }
     }
+    k->moves += !appended;
     place(k, n, at);
     k->stats->placed++;
     if (appended && k->room != 0) {
         uint64_t grow = n->size * k->room / k->new_bytes;
         grow = grow < n->size / 8 ? grow : n->size / 8;
-        occupy(&k->used, at + n->size, at + n->size + grow); /* not for the files after it */
+        occupy(&k->claimed, at + n->size, at + n->size + grow); /* not for the files after it */
         k->end = at + n->size + grow;
     }
 }
@@ -243,6 +298,15 @@ static void choose_data_start(const keep_base *base, uint64_t erase_block, layou
     out->data_start = align_up(need + slack, erase_block);
 }
 
+static void keeper_free(keeper *k) {
+    free(k->used.v);
+    free(k->claimed.v);
+    pathmap_free(&k->by_path);
+    pathmap_free(&k->by_content);
+    pathmap_free(&k->placed);
+    strlist_free(&k->keys);
+}
+
 void layout_keep(const tree *t, const keep_base *base, content_hash_fn hash_of,
                  uint64_t erase_block, uint64_t capacity, layout *out, keep_stats *stats) {
     memset(out, 0, sizeof *out);
@@ -264,7 +328,8 @@ void layout_keep(const tree *t, const keep_base *base, content_hash_fn hash_of,
     out->filler = gap == 1 ? 0 : gap;
 
     keeper k = {.base = base, .hash_of = hash_of, .out = out, .stats = stats,
-                .end = out->data_start, .data_end = out->data_start, .budget = FIT_BUDGET};
+                .end = out->data_start, .data_end = out->data_start, .budget = FIT_BUDGET,
+                .capacity = capacity};
     for (size_t i = 0; i < base->n_files; i++) {
         const keep_extent *e = &base->files[i];
         pathmap_add(&k.by_path, e->path, (void *)e);
@@ -272,11 +337,26 @@ void layout_keep(const tree *t, const keep_base *base, content_hash_fn hash_of,
     }
     const node **files = xcalloc(t->n_files ? t->n_files : 1, sizeof *files);
     size_t n = files_in_order(t->root, files, 0), left = 0;
+    k.deferred = true;
     for (size_t i = 0; i < n; i++) {
         out->max_align = files[i]->align > out->max_align ? files[i]->align : out->max_align;
         if (!keep_in_place(&k, files[i])) {
             files[left++] = files[i];
         }
+    }
+    k.deferred = false;
+    sort_ranges(&k.claimed);
+    if (sort_ranges(&k.used)) {
+        /* Files the base holds overlap one another: no image of ours has
+         * them, and keeping them would be unsound. */
+        free(files);
+        keeper_free(&k);
+        keep_base none = {0};
+        layout_free(out);
+        layout_keep(t, &none, hash_of, erase_block, capacity, out, stats);
+        stats->fresh = true;
+        stats->why = "the base's files overlap one another";
+        return;
     }
     size_t rest = 0;
     for (size_t i = 0; i < left; i++) {
@@ -301,9 +381,5 @@ void layout_keep(const tree *t, const keep_base *base, content_hash_fn hash_of,
     out->payload_len = out->size - KEEP_PAYLOAD_START;
     stats->free_bytes = out->data_end - out->data_start - stats->data_bytes;
     free(files);
-    free(k.used.v);
-    pathmap_free(&k.by_path);
-    pathmap_free(&k.by_content);
-    pathmap_free(&k.placed);
-    strlist_free(&k.keys);
+    keeper_free(&k);
 }

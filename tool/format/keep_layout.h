@@ -20,7 +20,11 @@
  * placed after the end leaves growth room behind it, a share of its size
  * (at most an eighth) that spends at most half of the capacity still
  * free, so that a file that grows a little is rewritten in place instead
- * of moving whole; without one the image stays compact. Bytes of the data area that no
+ * of moving whole; without one the image stays compact. A new file goes
+ * into no file's room (the eighth of its size behind each file) unless
+ * the capacity leaves it nowhere else. A base whose files overlap is not
+ * kept. Past 1024 files rewritten in place or put in holes, the rest go
+ * after the end, which bounds the time a base of many changes costs. Bytes of the data area that no
  * file uses keep the base's bytes (the writer's sink is asked for them),
  * so blocks that hold nothing new are written identically. The result is
  * a function of the tree, the file contents and the base. */
