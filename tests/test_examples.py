@@ -245,6 +245,69 @@ class CortexMExample(ExampleCase):
         self.assertEqual(proc.stdout.splitlines(),
                          ["partition 0 at 0x00100000, 65536 bytes: not a ROMFS image", "FAIL"])
 
+    def test_boots_from_a_base_with_a_delta_flashed_over_it(self):
+        """A block-keeping base on the device, an edit, the delta of the
+        new image against it applied as a flasher applies it (whole erase
+        blocks at the addresses the delta file gives), and the result
+        loaded at the partition: the firmware finds, walks and CRC-checks
+        every file of the new image. (QEMU's generic loader refuses
+        overlapping regions, so the test applies the delta itself.)"""
+        self.require_qemu()
+        work = os.path.join(self.tmp, "delta")
+        assets = os.path.join(work, "assets")
+        shutil.copytree(self.assets, assets)
+        with open(os.path.join(self.src, "assets.yaml")) as f:
+            manifest = f.read().replace("../assets/", assets + "/")
+        with open(os.path.join(work, "m.yaml"), "w") as f:
+            f.write(manifest)
+        start, size, block = 0x00100000, 64 * 1024, 4096
+        romfs = lambda *a: subprocess.run([ROMFS, *a], check=True, stdout=subprocess.PIPE,
+                                          stderr=subprocess.STDOUT, text=True).stdout
+        romfs("build", os.path.join(work, "m.yaml"), "-o", os.path.join(work, "base.img"),
+              "--layout", "keep", "--size", str(size), "-q")
+        with open(os.path.join(assets, "labels.txt"), "a") as f:
+            f.write("zebra\n")
+        with open(os.path.join(work, "m.yaml"), "a") as f:
+            f.write(f"  - src: {assets}/extra.py\n    dst: lib/mylib/\n")
+        with open(os.path.join(assets, "extra.py"), "w") as f:
+            f.write("EXTRA = 1\n")
+        romfs("build", os.path.join(work, "m.yaml"), "-o", os.path.join(work, "new.img"),
+              "--base", os.path.join(work, "base.img"), "--size", str(size), "-q")
+        said = romfs("flash", os.path.join(work, "new.img"), "--base",
+                     os.path.join(work, "base.img"), "-o", os.path.join(work, "delta.hex"),
+                     "--address", hex(start), "--size", str(size))
+        with open(os.path.join(work, "base.img"), "rb") as f:
+            base = f.read()
+        with open(os.path.join(work, "new.img"), "rb") as f:
+            new = f.read()
+        with open(os.path.join(work, "delta.hex"), "rb") as f:
+            runs = ff.read_ihex(f.read())
+        device = bytearray(base + b"\xff" * (size - len(base)))
+        written = 0
+        for address, data in runs.items():
+            at = address - start
+            self.assertEqual((at % block, len(data) % block), (0, 0), "whole erase blocks")
+            device[at:at + len(data)] = data
+            written += len(data) // block
+        self.assertEqual(bytes(device[:len(new)]), new, "base + delta is the new image")
+        self.assertIn(f"{written} of {-(-len(new) // block)} erase blocks", said)
+        self.assertLessEqual(written, 4, said)
+        combined = os.path.join(work, "device.bin")
+        with open(combined, "wb") as f:
+            f.write(device)
+        proc, report = self.run_firmware(self.flashed,
+                                         f"{combined},addr={start:#x},force-raw=on")
+        output = proc.stdout + proc.stderr
+        self.assertEqual(proc.returncode, 0, output)
+        self.assertTrue(proc.stdout.splitlines()[-1].startswith("PASS:"), output)
+        img = parse(new)
+        self.assertEqual(set(report), set(img.files), output)
+        for path, e in img.files.items():
+            self.assertEqual(report[path], {
+                "addr": start + e.offset, "size": e.size, "align": needed_alignment(path),
+                "aligned": "ok", "crc": zlib.crc32(e.data), "lookup": "ok"}, output)
+        self.assertTrue(any(e.indirect for e in img.files.values()))
+
     def test_a_region_too_small_fails_the_link(self):
         # A second build tree for the same firmware, with one prebuilt
         # packer, as a port with many boards would.
