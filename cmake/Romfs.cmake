@@ -14,6 +14,8 @@
 #                   [ADDRESS <addr> | FIRMWARE <target> [PARTITION <n>]
 #                    | PARTITION_TABLE <csv> [PARTITION <name>]]  # default: image.partition
 #                   [UF2_FAMILY <name|0xID>]
+#                   [FLASH_COMMAND <command with @FILE@>...  # the <name>-flash target
+#                    [FLASH_FORMAT hex|uf2|dfu|elf] [ERASE_BLOCK <size>]]
 #                   [ALL])
 #
 # makes target <name>, which builds the image with exact incremental
@@ -51,6 +53,16 @@
 # replaces (the size symbol is the embedded image's size, or the
 # embedding's SIZE). <name>_flash_files is in ALL when the image is. The paths:
 # ROMFS_FLASH_FILES, and per format ROMFS_FLASH_BIN, _HEX, _UF2, _DFU, _ELF.
+#
+# FLASH_COMMAND makes target <name>-flash, which flashes in deltas: it
+# builds the block-keeping image <image>.keep.romfs against the one last
+# flashed from this build tree (<image>.flashed.romfs, with its SHA-256 and
+# the partition options in <image>.flashed.txt), writes the erase blocks
+# that differ as <image>.flash.<FLASH_FORMAT> (the whole image the first
+# time, or when the record is missing or does not match), runs the command
+# with @FILE@ replaced by that file, and records the image as flashed only
+# when the command succeeds. Nothing changed: no command runs. The partition
+# comes from the same options as FLASH.
 #
 # Whatever consumes the image must depend on it explicitly (for example
 # DEPENDS $<TARGET_PROPERTY:<name>,ROMFS_IMAGE>): an .incbin is invisible
