@@ -152,17 +152,17 @@ class CMakeFlash(ScratchTestCase):
         self.assertEqual(props["assets.ROMFS_FLASH_TARGET"], "assets")
         self.assertEqual((props["addr.ROMFS_FLASH_DFU"], props["addr.ROMFS_FLASH_ELF"]),
                          (self.b("addr.dfu"), self.b("addr.elf")))
-        self.assertEqual(props["fwimage.ROMFS_FLASH_TARGET"], "fwimage_flash")
-        self.assertEqual(props["embedded.ROMFS_FLASH_TARGET"], "embedded_flash")
+        self.assertEqual(props["fwimage.ROMFS_FLASH_TARGET"], "fwimage_flash_files")
+        self.assertEqual(props["embedded.ROMFS_FLASH_TARGET"], "embedded_flash_files")
         self.assertEqual(props["table.ROMFS_FLASH_HEX"], self.b("table.hex"))
         # embedded_flash is not in ALL (embedded is not): built on request.
         self.assertFalse(os.path.exists(self.b("embedded.hex")))
-        self.project.build_all("embedded_flash")
+        self.project.build_all("embedded_flash_files")
         self.check_contents()
 
         # Nothing changed: nothing runs.
         before = self.stamps()
-        out = self.project.build_all("all", "embedded_flash")
+        out = self.project.build_all("all", "embedded_flash_files")
         self.assertEqual(steps_run(out), [], out)
 
         # A touched asset reruns the packers, which leave the images alone,
@@ -170,14 +170,14 @@ class CMakeFlash(ScratchTestCase):
         labels = self.path("p/src/labels.txt")
         os.utime(labels)
         newer_than(self.b(), labels)
-        out = self.project.build_all("all", "embedded_flash")
+        out = self.project.build_all("all", "embedded_flash_files")
         self.assertFalse([s for s in steps_run(out) if s.startswith("Writing flash file")], out)
         self.assertEqual(self.stamps(), before)
 
         # An edited asset: every flash file follows.
         self.write("p/src/labels.txt", "cat\ndog\nzebra\n")
         newer_than(self.b(), labels)
-        out = self.project.build_all("all", "embedded_flash")
+        out = self.project.build_all("all", "embedded_flash_files")
         self.assertEqual(len([s for s in steps_run(out) if s.startswith("Writing flash file")]),
                          9, out)
         after = self.stamps()
@@ -188,7 +188,7 @@ class CMakeFlash(ScratchTestCase):
         # A changed table rewrites its file alone.
         self.write("p/partitions.csv", TABLE.replace("1M", "2M"))
         newer_than(self.b(), self.path("p/partitions.csv"))
-        out = self.project.build_all("all", "embedded_flash")
+        out = self.project.build_all("all", "embedded_flash_files")
         self.assertEqual([s for s in steps_run(out) if s.startswith("Writing flash file")],
                          ["Writing flash file table.hex of ROMFS image table"], out)
         self.assertEqual(list(ff.read_ihex(readb(self.b("table.hex")))), [0x210000])
@@ -198,7 +198,7 @@ class CMakeFlash(ScratchTestCase):
         fw_hex = mtime_ns_and_inode(self.b("fwimage.hex"))
         self.write("p/fw.c", FW_C + "int unused(void) { return 1; }\n")
         newer_than(self.b(), self.path("p/fw.c"))
-        out = self.project.build_all("all", "embedded_flash")
+        out = self.project.build_all("all", "embedded_flash_files")
         ran = [s for s in steps_run(out) if s.startswith("Writing flash file")]
         self.assertEqual(sorted(ran), ["Writing flash file fwimage.elf of ROMFS image fwimage",
                                        "Writing flash file fwimage.hex of ROMFS image fwimage"],
@@ -229,8 +229,8 @@ class CMakeFlash(ScratchTestCase):
                              "none is given")
         self.configure_fails("FLASH table.hex PARTITION_TABLE partitions.csv",
                              "PARTITION_TABLE partitions.csv",
-                             "romfs_add_image(table): PARTITION_TABLE is for FLASH files; give "
-                             "FLASH <file>...")
+                             "romfs_add_image(table): PARTITION_TABLE is for FLASH files and "
+                             "FLASH_COMMAND; give FLASH <file>... or FLASH_COMMAND <command>...")
         self.configure_fails("FLASH fwimage.hex fwimage.elf FIRMWARE fw",
                              "FLASH fwimage.hex FIRMWARE nosuch",
                              "romfs_add_image(fwimage): FIRMWARE nosuch is not a target")

@@ -152,3 +152,26 @@ class FlashTarget(ScratchTestCase):
         self.assertEqual(proc.returncode, 0, proc.stdout)
         self.assertIn("flashing the whole image", proc.stdout)
         self.assert_device_holds_the_tree()
+
+    def test_flash_command_mistakes_fail_the_configure(self):
+        for options, message in (
+                ("ADDRESS 0x0 FLASH_COMMAND dfu-util -D assets.hex",
+                 "romfs_add_image(assets): FLASH_COMMAND must say where the flash file goes, "
+                 "with @FILE@ (for example: dfu-util -a 0 -D @FILE@)"),
+                ("ADDRESS 0x0 FLASH_COMMAND x @FILE@ FLASH_FORMAT bin",
+                 "romfs_add_image(assets): FLASH_FORMAT must be hex, uf2, dfu or elf (a delta "
+                 "needs addresses), not 'bin'"),
+                ("FLASH_FORMAT uf2",
+                 "romfs_add_image(assets): FLASH_FORMAT is the format FLASH_COMMAND gets; give "
+                 "FLASH_COMMAND <command>...")):
+            with self.subTest(options=options):
+                self.write("q/CMakeLists.txt", f"cmake_minimum_required(VERSION 3.20)\n"
+                                               f"project(q NONE)\ninclude({SOURCE_DIR}/cmake/Romfs.cmake)\n"
+                                               f"romfs_add_image(assets MANIFEST assets.yaml "
+                                               f"{options})\n")
+                self.write("q/assets.yaml", MANIFEST)
+                proc = subprocess.run(["cmake", "-S", self.path("q"), "-B", self.path("qb"),
+                                       "-G", "Ninja", f"-DROMFS_EXECUTABLE={ROMFS}"],
+                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                self.assertNotEqual(proc.returncode, 0)
+                self.assertIn(message, " ".join(proc.stdout.split()))
