@@ -522,7 +522,7 @@ addEventListener("error", (e) => {
     function dirTable() {
         const rows = dirs.map((n) => `<tr data-di="${n.i}" data-dir="${esc(n.path)}"><td class="p">${esc(n.path === "" ? "/" : n.path + "/")}</td>` +
             `<td>${num(n.d.total)}</td><td>${num(n.files)}</td><td>${num(n.d.metadata)}</td><td>${num(n.d.padding)}</td><td>${pct(n.d.total, T.image)}</td></tr>`);
-        return "<h2>Directories</h2>" + table("dirs", "Each directory with everything below it; metadata and padding are its own records'.",
+        return "<h2>Directories</h2>" + table("dirs", "Each directory with everything below it; metadata and padding are its own records.",
             [["directory", "p", 0], ["total", "", 110], ["files", "", 80], ["metadata", "", 92], ["padding", "", 84], ["share", "", 72]], rows);
     }
 
