@@ -226,7 +226,13 @@ class VerifyMpyAbi(ScratchTestCase):
         self.write("b/esp.mpy", NATIVE_62_XTENSAWIN)
         run("pack-dir", "b", "-o", "y.img", "-q", cwd=self.tmp, check=0)
         run("verify", "y.img", "--mpy-abi", "6.2/xtensawin", "-q", cwd=self.tmp, check=0)
-        proc = run("verify", "y.img", "--mpy-abi", "6", cwd=self.tmp, check=2)
+        # A version alone leaves native code's sub-version open.
+        run("verify", "y.img", "--mpy-abi", "6/xtensawin", "-q", cwd=self.tmp, check=0)
+        run("verify", "y.img", "--mpy-abi", "6", "-q", cwd=self.tmp, check=0)
+        for bad in ("six", "6.", "6.9", "+6.3", "6.3x", "6.3/z80"):
+            proc = run("verify", "y.img", "--mpy-abi", bad, cwd=self.tmp, check=2)
+            self.assertEqual(len(error_lines(proc.stderr)), 1, bad)
+        proc = run("verify", "y.img", "--mpy-abi", "6.", cwd=self.tmp, check=2)
         self.assertEqual(error_lines(proc.stderr), [
             "romfs: error: --mpy-abi must be a bytecode version such as \"6.3\" or "
-            "\"6.3/armv7emsp\", not '6'"])
+            "\"6.3/armv7emsp\", not '6.'"])

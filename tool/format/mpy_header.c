@@ -40,19 +40,28 @@ int mpy_arch_by_name(const char *name) {
 
 const char *mpy_abi_parse(const char *text, mpy_abi *out) {
     static const char form[] = "must be a bytecode version such as \"6.3\" or \"6.3/armv7emsp\"";
-    char *end;
-    unsigned long v = strtoul(text, &end, 10);
-    if (end == text || *end != '.' || v > 255) {
+    if (*text < '0' || *text > '9') {
         return form;
     }
-    const char *s = end + 1;
-    unsigned long sub = strtoul(s, &end, 10);
-    if (end == s || sub > 3 || (*end != '\0' && *end != '/')) {
+    char *end;
+    unsigned long v = strtoul(text, &end, 10);
+    if (v > 255 || (*end != '.' && *end != '/' && *end != '\0')) {
         return form;
     }
     out->version = (unsigned)v;
-    out->sub_version = (unsigned)sub;
+    out->sub_version = -1;
     out->arch = -1;
+    if (*end == '.') {
+        const char *s = end + 1;
+        if (*s < '0' || *s > '9') {
+            return form;
+        }
+        unsigned long sub = strtoul(s, &end, 10);
+        if (sub > 3 || (*end != '\0' && *end != '/')) {
+            return form;
+        }
+        out->sub_version = (int)sub;
+    }
     if (*end == '/') {
         out->arch = mpy_arch_by_name(end + 1);
         if (out->arch < 0) {
@@ -71,7 +80,7 @@ bool mpy_abi_accepts(const mpy_abi *abi, const mpy_header *h, const char **why) 
     if (h->arch == 0) {
         return true; /* bytecode only: any firmware of this version loads it */
     }
-    if (h->sub_version != abi->sub_version) {
+    if (abi->sub_version >= 0 && (int)h->sub_version != abi->sub_version) {
         *why = "native sub-version";
         return false;
     }

@@ -27,10 +27,12 @@ int mpy_arch_by_name(const char *name);
 /* The names, for messages: "x86, x64, armv6, ...". */
 extern const char mpy_arch_names[];
 
-/* What a firmware takes: image.mpy_abi "6.3" or "6.3/armv7emsp". */
+/* What a firmware takes: image.mpy_abi "6.3" or "6.3/armv7emsp"; "6"
+ * (or "6/armv7emsp") leaves the sub-version of native code open. */
 typedef struct {
-    unsigned version, sub_version;
-    int arch; /* -1: any */
+    unsigned version;
+    int sub_version; /* -1: any */
+    int arch;        /* -1: any */
 } mpy_abi;
 
 /* NULL on success, else what is wrong with `text`. */
