@@ -8,7 +8,8 @@ import json
 import os
 import shutil
 
-from romfs_testlib.tool import ScratchTestCase, error_lines, install_mpy_standin, readb, run
+from romfs_testlib.tool import (ScratchTestCase, error_lines, install_mpy_standin, readb, run,
+                                 run_bounded)
 
 
 def sha256(data):
@@ -130,3 +131,18 @@ files:
                    check=1)
         self.assertEqual(error_lines(proc.stderr), [
             f"romfs: error: {self.path('bad.json')}: not a romfs provenance record"])
+
+    def test_a_record_naming_devices_and_fifos_costs_nothing(self):
+        """A record is an input like any other: its inputs may name
+        /dev/zero or a FIFO nobody writes to, and verify must neither read
+        forever nor block."""
+        self.build()
+        record = json.loads(self.read("out/a.prov.json"))
+        fifo = self.path("fifo")
+        os.mkfifo(fifo)
+        record["inputs"] = [{"path": "/dev/zero", "image_path": "z", "size": 1, "sha256": "00"},
+                            {"path": fifo, "image_path": "f", "size": 1, "sha256": "00"}]
+        self.write("hostile.json", json.dumps(record))
+        status, stderr = run_bounded("verify", self.path("out/a.img"), "--provenance",
+                                     self.path("hostile.json"), cwd=self.tmp, timeout=10)
+        self.assertEqual(status, 0, stderr)

@@ -1,12 +1,12 @@
 #include "util/sha256.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <openssl/evp.h>
 #include <unistd.h>
 
 #include "util/alloc.h"
 #include "util/bytes.h"
+#include "util/io.h"
 
 struct sha256_state {
     EVP_MD_CTX *ctx;
@@ -33,7 +33,7 @@ void sha256_end(sha256_state *s, uint8_t out[SHA256_SIZE]) {
 }
 
 int sha256_file(const char *path, uint8_t out[SHA256_SIZE], uint64_t *size) {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    int fd = open_regular(path); /* never /dev/zero, a FIFO: a record may name anything */
     if (fd < 0) {
         return -1;
     }
