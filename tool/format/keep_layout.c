@@ -82,7 +82,9 @@ static int by_start(const void *a, const void *b) {
 
 /* Sorts ranges pushed unsorted; whether any two overlap. */
 static bool sort_ranges(ranges *r) {
-    qsort(r->v, r->n, sizeof *r->v, by_start);
+    if (r->n > 1) { /* none pushed: no array at all */
+        qsort(r->v, r->n, sizeof *r->v, by_start);
+    }
     for (size_t i = 1; i < r->n; i++) {
         if (r->v[i].start < r->v[i - 1].end) {
             return true;

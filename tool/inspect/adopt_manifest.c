@@ -114,7 +114,9 @@ static bool same_ext(const adopted_file *x, const adopted_file *y) {
 /* A rule per extension where every file of it needs the same alignment,
  * else one per file that needs one. */
 static void write_rules(FILE *out, adoption *a) {
-    qsort(a->files, a->n, sizeof *a->files, by_ext_then_need);
+    if (a->n > 1) {
+        qsort(a->files, a->n, sizeof *a->files, by_ext_then_need);
+    }
     bool any = false;
     for (size_t i = 0, j; i < a->n; i = j) {
         for (j = i + 1; j < a->n && same_ext(&a->files[i], &a->files[j]); j++) {
