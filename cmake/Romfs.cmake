@@ -215,6 +215,8 @@ endif()
 include_guard(GLOBAL)
 
 set(ROMFS_EXECUTABLE "" CACHE FILEPATH "A prebuilt romfs packer for the build host (optional)")
+set(ROMFS_HOST_BUILD_TYPE Release CACHE STRING
+    "Build type of the packer built for the build host when cross-compiling")
 set(ROMFS_CACHE_DIR "" CACHE PATH "Cache directory for romfs images (shareable between build trees)")
 set(ROMFS_MPY_CROSS "" CACHE STRING
     "mpy-cross for .py files: a path (with arguments, if any) or a target of this build")
@@ -318,7 +320,7 @@ function(_romfs_host_packer out_exe)
             SOURCE_DIR "${source}"
             BINARY_DIR "${binary}"
             CMAKE_ARGS
-                -DCMAKE_BUILD_TYPE=Release
+                -DCMAKE_BUILD_TYPE=${ROMFS_HOST_BUILD_TYPE}
                 -DCMAKE_TOOLCHAIN_FILE=
                 -DCMAKE_C_COMPILER=${ROMFS_HOST_C_COMPILER}
                 -DROMFS_BUILD_TESTS=OFF

@@ -25,7 +25,7 @@ KILLS = 30
 
 
 class RandomKills(OutputCase):
-    FILE_SIZE = 2 << 20  # 34 MB of sources: a build that takes a while
+    FILE_SIZE = 1 << 20  # 17 MB of sources: a build long enough to kill at random moments
 
     def timed_build(self):
         """Runs the normal build to the end; returns how long it took."""

@@ -9,9 +9,9 @@ changed files on the map and lists every change, largest first, removed
 files too; pointing at a rectangle and clicking it show its path, size,
 offset and alignment; the keyboard reaches the map and zooms in and out;
 the page requests nothing but itself; entries of a hostile image are
-placed by the directory holding them; a report of 40,000 files loads in
-a bounded JavaScript heap, draws a bounded number of rectangles and
-still lists every file. Screenshots are checked as PNGs (decoded here:
+placed by the directory holding them (a report of 40,000 files is
+test_report_html_large's, its own entry so that ctest runs it beside
+these). Screenshots are checked as PNGs (decoded here:
 not blank, and holding the colours of the kinds on the map) and kept in
 $ROMFS_TEST_ARTIFACTS when it is set.
 
@@ -26,7 +26,7 @@ import unittest
 
 from romfs_testlib import chromium, png, reference_writer
 from romfs_testlib.report_page import (KIND_RGB, ReportImages, ancestors, artifacts_dir,
-                                       files_of, large_tree, parent)
+                                       files_of, parent)
 from romfs_testlib.tool import ScratchTestCase, readb, run
 
 CHROMIUM = chromium.find()
@@ -426,68 +426,6 @@ class HostileImagePage(ScratchTestCase):
                   and fx <= l["rect"][0] and l["rect"][0] + l["rect"][2] <= fx + fw + 0.6
                   and fy <= l["rect"][1] and l["rect"][1] + l["rect"][3] <= fy + fh + 0.6]
         self.assertEqual(len(inside), 1, "one a/b in directory a, the other at the root")
-
-
-class LargeReport(PageChecks, ScratchTestCase):
-    """40,000 files: the page loads within a bounded JavaScript heap and a
-    deadline that is a bound, not a measurement (a few times what a busy
-    two-core machine takes); the map groups what is too small to draw, and
-    the table still lists every file once."""
-
-    JS_HEAP_MIB = 256
-    DEADLINE = 150  # seconds
-
-    def test_forty_thousand_files(self):
-        tree = large_tree()
-        image = self.write("large.img", reference_writer.build_from_tree(tree))
-        page = self.path("large.html")
-        run("report", image, "--size", "16M", "-o", page, check=0)
-        data = json.loads(run("report", image, "--size", "16M", "--format", "json", check=0).stdout)
-        self.assertEqual(len(data["files"]), 40_000)
-        with chromium.Browser(CHROMIUM, self.tmp, js_heap_mib=self.JS_HEAP_MIB,
-                              timeout=self.DEADLINE) as b:
-            b.open(page, 1280, 900)
-            state = b.wait_for("document.documentElement.dataset.state", timeout=self.DEADLINE)
-            self.assertEqual(state, "ready", b.evaluate("document.documentElement.dataset.error"))
-            seen = b.evaluate(READ_PAGE)
-            metrics = b.metrics()
-            self.assertLessEqual(len(seen["leaves"]) + len(seen["groups"]), 30_000,
-                                 "the map is bounded")
-            shot = b.screenshot(self.path("report-large.png"))
-            keep = artifacts_dir()
-            if keep:
-                shutil.copy(self.path("report-large.png"), os.path.join(keep, "report-large.png"))
-            # Zooming into a directory draws what the whole map grouped.
-            labelled = {g["dir"] for g in seen["groups"] if g["label"] and g["dir"]}
-            groups = [l for l in seen["leaves"] if l["agg"] is not None and l["dir"] in labelled]
-            self.assertTrue(groups, "small files grouped in a directory with a label")
-            grouped = groups[0]
-            b.evaluate(f"document.querySelector('#map .g[data-dir={json.dumps(grouped['dir'])}] .gl').click()")
-            zoomed = b.evaluate(READ_PAGE)
-        sys.stderr.write(f"\n  40,000 files: script {seen['renderMs']} ms, {len(seen['leaves'])} "
-                         f"rectangles, {int(metrics['Nodes'])} DOM nodes, "
-                         f"{metrics['JSHeapUsedSize'] / 2**20:.0f} MiB of JS heap\n")
-        want = sorted(f["path"] for f in data["files"])
-        self.assertEqual(sorted(seen["table"]), want, "every file in the table, once")
-        drawn = [l for l in seen["leaves"] if l["path"] is not None]
-        self.assertEqual(len({l["path"] for l in drawn}), len(drawn), "no file drawn twice")
-        grouped_files = sum(int(l["files"]) for l in seen["leaves"] if l["agg"] is not None)
-        self.assertEqual(len(drawn) + grouped_files, 40_000, "each file drawn or counted in a group")
-        self.assertGreater(grouped_files, 0)
-        # Grouping takes only what there is no room for: the map still
-        # draws thousands of files (room for about 20,000 rectangles).
-        self.assertGreater(len(drawn), 5_000)
-        self.assertIn(f"{grouped_files:,} files too small", seen["culled"])
-        self.check_bytes_add_up(data, seen, complete=False)
-        self.check_geometry(seen, pairwise=False)
-        in_dir = [l for l in zoomed["leaves"] if l["path"] is not None]
-        self.assertTrue(all(l["path"].startswith(grouped["dir"] + "/") for l in in_dir))
-        self.assertGreater(len(in_dir), len([l for l in drawn if l["path"].startswith(grouped["dir"] + "/")]))
-        self.assertEqual(png.header(shot)[:2], (1280, 900))
-
-
-if __name__ == "__main__":
-    unittest.main()
 
 
 if __name__ == "__main__":
