@@ -35,6 +35,27 @@ int main(void) {
 }
 """
 
+PROBE = """\
+#include <glob.h>
+#ifdef _XOPEN_SOURCE
+#error "linking romfs defined _XOPEN_SOURCE"
+#endif
+#if __has_include("manifest/glob.h") || __has_include("pack/build.h")
+#error "linking romfs put its private include directory on the path"
+#endif
+int probe(void) {
+    glob_t g;
+    return glob("*", GLOB_NOSORT, 0, &g);
+}
+"""
+
+PROBE_TARGETS = """\
+add_library(probe_reader OBJECT probe.c)
+target_link_libraries(probe_reader PRIVATE Romfs::reader)
+add_library(probe_core OBJECT probe.c)
+target_link_libraries(probe_core PRIVATE romfs_core)
+"""
+
 
 def cache_value(build, name):
     with open(os.path.join(build, "CMakeCache.txt")) as f:
@@ -101,6 +122,17 @@ class Subproject(ScratchTestCase):
             self.assertEqual(f.read(), packer)
         self.assertTrue(os.path.isfile(packer))
         self.assertTrue(os.path.isfile(os.path.join(self.build_dir, "bin", "app")))
+
+    def test_linking_romfs_brings_no_private_headers_or_feature_macros(self):
+        # romfs's own include directory holds manifest/glob.h and its
+        # sources want _XOPEN_SOURCE; a consumer that links the reader or
+        # the packer's library must see neither, or its own <glob.h> and
+        # feature set change under it.
+        self.write("fw/probe.c", PROBE)
+        project = self.project(PROBE_TARGETS, build_type="Debug")
+        steps = steps_run(project.build_all("probe_reader", "probe_core"))
+        self.assertEqual(len([s for s in steps if s.startswith("Building C object")
+                              and "probe.c.o" in s]), 2, steps)
 
     def test_the_install_rules_are_the_projects(self):
         prefix = self.path("prefix")
