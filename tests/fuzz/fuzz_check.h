@@ -7,8 +7,10 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static FILE *real_stderr;
+static FILE *devnull;
 
 #define CHECK(cond)                                                                                \
     do {                                                                                           \
@@ -18,5 +20,21 @@ static FILE *real_stderr;
             abort();                                                                               \
         }                                                                                          \
     } while (0)
+
+/* Nearly every input makes the code under test print an error line, and
+ * printing them all costs more than the work itself. Only the stdio stream
+ * is swapped: libFuzzer and the sanitizers write their reports through
+ * their own handles. ROMFS_FUZZ_VERBOSE=1 keeps the lines for debugging. */
+static inline void fuzz_quiet_stderr(void) {
+    real_stderr = stderr;
+    devnull = fopen("/dev/null", "w");
+    if (devnull == NULL) {
+        abort();
+    }
+    const char *verbose = getenv("ROMFS_FUZZ_VERBOSE");
+    if (verbose == NULL || strcmp(verbose, "1") != 0) {
+        stderr = devnull;
+    }
+}
 
 #endif

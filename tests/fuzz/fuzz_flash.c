@@ -34,22 +34,10 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static FILE *devnull;
-
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
     (void)argc;
     (void)argv;
-    devnull = fopen("/dev/null", "w");
-    real_stderr = stderr;
-    if (devnull == NULL) {
-        abort();
-    }
-    /* Nearly every input is an error line; printing them all costs more
-     * than parsing. ROMFS_FUZZ_VERBOSE=1 keeps them. */
-    const char *verbose = getenv("ROMFS_FUZZ_VERBOSE");
-    if (verbose == NULL || strcmp(verbose, "1") != 0) {
-        stderr = devnull;
-    }
+    fuzz_quiet_stderr();
     return 0;
 }
 

@@ -68,7 +68,6 @@ static void stop_counting(const char *what, size_t size) {
     }
 }
 
-static FILE *devnull;
 static manifest rules;
 static builtin_policy builtin_n6;
 static plan_policy plan;
@@ -132,22 +131,9 @@ static void make_plan(void) {
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
     (void)argc;
     (void)argv;
-    devnull = fopen("/dev/null", "w");
-    real_stderr = stderr;
-    if (devnull == NULL) {
-        abort();
-    }
+    fuzz_quiet_stderr();
     __sanitizer_install_malloc_and_free_hooks(on_malloc, on_free);
     make_plan();
-    /* The tool reports every fault of a corrupt image on stderr, which is
-     * most of what the fuzzer feeds it; printing it all costs more than
-     * the checks. Only the stdio stream is swapped: libFuzzer and the
-     * sanitizers write their reports through their own handles, and
-     * ROMFS_FUZZ_VERBOSE=1 keeps the tool's lines for debugging. */
-    const char *verbose = getenv("ROMFS_FUZZ_VERBOSE");
-    if (verbose == NULL || strcmp(verbose, "1") != 0) {
-        stderr = devnull;
-    }
     return 0;
 }
 

@@ -32,7 +32,6 @@ static defines defs;
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
     (void)argc;
     (void)argv;
-    real_stderr = stderr;
     /* BUILD and SOURCE as romfs_add_image() always passes them; EMPTY and
      * a value holding '$' and '}' to expand into awkward places; the last
      * -D of a name wins, so NAME is defined twice. */
@@ -44,16 +43,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
             abort();
         }
     }
-    /* Nearly every input is a bad manifest with one error line; see
-     * fuzz_inspect.c for why only the stdio stream is swapped. */
-    const char *verbose = getenv("ROMFS_FUZZ_VERBOSE");
-    if (verbose == NULL || strcmp(verbose, "1") != 0) {
-        FILE *devnull = fopen("/dev/null", "w");
-        if (devnull == NULL) {
-            abort();
-        }
-        stderr = devnull;
-    }
+    fuzz_quiet_stderr();
     return 0;
 }
 
