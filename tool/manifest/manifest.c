@@ -1,41 +1,24 @@
-/* Loads a manifest in two passes. The first reads libyaml's events only:
- * it counts values (aliases included) and refuses tags, so that a file of
- * millions of values, or of millions of aliases to one, is turned away
- * before anything is built for it. The second loads the document, where
- * aliases are references to one node, never copies; the walk below only
- * descends the fixed shape of the schema and counts the nodes it visits
- * through aliases, so it cannot be made to work without bound either. */
+/* Loads a manifest in two passes. The first (yaml_input.c) reads
+ * libyaml's events only and turns away a file whose values, aliases or
+ * nesting would cost too much before anything is built for it. The second
+ * loads the document, where aliases are references to one node, never
+ * copies; the walk below only descends the fixed shape of the schema and
+ * counts the nodes it visits through aliases, so it cannot be made to work
+ * without bound either. */
 #include "manifest/manifest.h"
+#include "manifest/limits.h"
 #include "manifest/settings.h"
+#include "manifest/yaml_input.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <yaml.h>
 
 #include "util/alloc.h"
-#include "util/io.h"
 #include "util/path.h"
 #include "util/number.h"
 #include "util/utf8.h"
-
-/* Bounds on what a manifest may cost, each checked before the cost is
- * paid: the text, its values, its nesting (libyaml's scanner is quadratic
- * in flow nesting, and its loader recursive), and what aliases make of it:
- * values visited, string bytes materialised, and glob patterns compiled
- * (matching costs patterns' bytes per file packed). */
-enum {
-    MAX_MANIFEST_BYTES = 16 << 20, /* real manifests are kilobytes */
-    MAX_NODE_VISITS = 1000000,
-    MAX_STRING = 4096,
-    MAX_DEPTH = 64,
-    MAX_EXPANDED_BYTES = 16 << 20,
-    MAX_PATTERNS = 4096,
-    MAX_PATTERN_BYTES = 64 << 10,
-};
 
 typedef struct {
     manifest *m;
@@ -257,15 +240,6 @@ static int get_mpy(loader *L, yaml_node_t *n, const char *what, int *out) {
     return 0;
 }
 
-const char *defines_get(const defines *d, const char *name, size_t len) {
-    for (size_t i = d->n; i-- > 0;) { /* the last -D of a name wins */
-        if (strlen(d->v[i].name) == len && !memcmp(d->v[i].name, name, len)) {
-            return d->v[i].value;
-        }
-    }
-    return NULL;
-}
-
 /* Expands ${NAME} (and $$ to $) in the string value of `n`. */
 static int get_expanded(loader *L, yaml_node_t *n, const char *what, char **out) {
     const char *s;
@@ -283,12 +257,7 @@ static int get_expanded(loader *L, yaml_node_t *n, const char *what, char **out)
             const char *name = p + 2;
             const char *close = strchr(name, '}');
             size_t nlen = close ? (size_t)(close - name) : 0;
-            bool ok = close && nlen > 0 && !(name[0] >= '0' && name[0] <= '9');
-            for (size_t i = 0; ok && i < nlen; i++) {
-                char c = name[i];
-                ok = (c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                      (c >= '0' && c <= '9'));
-            }
+            bool ok = close && defines_is_name(name, nlen);
             src_pos at = pos_of(L, n);
             at.col += (unsigned)(p - s) + (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE);
             if (!ok) {
@@ -796,119 +765,6 @@ static int load_root(loader *L) {
     return 0;
 }
 
-/* libyaml reports undecodable input by byte offset only. */
-static void offset_to_pos(const char *text, size_t len, size_t offset, src_pos *p) {
-    p->line = 1;
-    p->col = 1;
-    for (size_t i = 0; i < offset && i < len; i++) {
-        if (text[i] == '\n') {
-            p->line++;
-            p->col = 1;
-        } else {
-            p->col++;
-        }
-    }
-}
-
-static int report_yaml_error(loader *L, yaml_parser_t *parser, const char *text, size_t len) {
-    src_pos p = {L->m->path, (unsigned)parser->problem_mark.line + 1,
-                 (unsigned)parser->problem_mark.column + 1};
-    const char *problem = parser->problem ? parser->problem : "cannot parse";
-    if (parser->error == YAML_READER_ERROR) {
-        offset_to_pos(text, len, parser->problem_offset, &p);
-        diag_error_at(&p, "manifest is not valid UTF-8 text (%s)", problem);
-    } else if (parser->error == YAML_MEMORY_ERROR) {
-        diag_error_at(&p, "out of memory while reading the manifest");
-    } else if (parser->context) {
-        diag_error_at(&p, "YAML syntax error: %s %s", problem, parser->context);
-    } else {
-        diag_error_at(&p, "YAML syntax error: %s", problem);
-    }
-    return -1;
-}
-
-static char *read_manifest_text(const char *path, size_t *len) {
-    int fd = open_input(path);
-    if (fd < 0 && errno == EISDIR) {
-        diag_error("%s: the manifest is a directory, not a YAML file", shown(path));
-        return NULL;
-    }
-    if (fd < 0) {
-        diag_error("%s: cannot read the manifest: %s", shown(path), strerror(errno));
-        return NULL;
-    }
-    char *text = NULL;
-    int rc = read_all(fd, MAX_MANIFEST_BYTES, &text, len);
-    int err = errno;
-    close(fd);
-    if (rc != 0 && err == EFBIG) {
-        diag_error("%s: the manifest is larger than %d MiB; is this the right file?", shown(path),
-                   MAX_MANIFEST_BYTES >> 20);
-    } else if (rc != 0) {
-        diag_error("%s: cannot read the manifest: %s", shown(path), strerror(err));
-    }
-    return rc == 0 ? text : NULL;
-}
-
-static const yaml_char_t *event_tag(const yaml_event_t *ev) {
-    switch (ev->type) {
-    case YAML_SCALAR_EVENT:
-        return ev->data.scalar.tag;
-    case YAML_SEQUENCE_START_EVENT:
-        return ev->data.sequence_start.tag;
-    case YAML_MAPPING_START_EVENT:
-        return ev->data.mapping_start.tag;
-    default:
-        return NULL;
-    }
-}
-
-/* The first pass: see the comment at the top. */
-static int prescan(loader *L, const char *text, size_t len) {
-    yaml_parser_t parser;
-    yaml_parser_initialize(&parser);
-    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-    unsigned long values = 0;
-    unsigned depth = 0;
-    int rc = 0;
-    for (;;) {
-        yaml_event_t ev;
-        if (!yaml_parser_parse(&parser, &ev)) {
-            rc = report_yaml_error(L, &parser, text, len);
-            break;
-        }
-        src_pos at = {L->m->path, (unsigned)ev.start_mark.line + 1,
-                      (unsigned)ev.start_mark.column + 1};
-        const yaml_char_t *tag = event_tag(&ev);
-        bool value = ev.type == YAML_SCALAR_EVENT || ev.type == YAML_ALIAS_EVENT ||
-                     ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT;
-        bool end = ev.type == YAML_STREAM_END_EVENT;
-        if (tag != NULL) {
-            diag_error_at(&at, "YAML tags such as '%s' are not supported in a manifest",
-                          shown((const char *)tag));
-            rc = -1;
-        } else if (value && ++values > MAX_NODE_VISITS) {
-            diag_error_at(&at, "manifest has more than %d values; is this the right file?",
-                          MAX_NODE_VISITS);
-            rc = -1;
-        } else if ((ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT) &&
-                   ++depth > MAX_DEPTH) {
-            diag_error_at(&at, "manifest nests lists and mappings more than %d deep; is this the "
-                               "right file?",
-                          MAX_DEPTH);
-            rc = -1;
-        } else if (ev.type == YAML_SEQUENCE_END_EVENT || ev.type == YAML_MAPPING_END_EVENT) {
-            depth--;
-        }
-        yaml_event_delete(&ev);
-        if (rc != 0 || end) {
-            break;
-        }
-    }
-    yaml_parser_delete(&parser);
-    return rc;
-}
-
 int manifest_parse(const char *path, const char *text, size_t len, const defines *defs,
                    manifest *m) {
     memset(m, 0, sizeof *m);
@@ -919,7 +775,7 @@ int manifest_parse(const char *path, const char *text, size_t len, const defines
     m->image.exclude = -1;
     m->default_excludes = true;
     loader L = {.m = m, .defs = defs};
-    if (prescan(&L, text, len) != 0) {
+    if (yaml_prescan(m->path, text, len) != 0) {
         return -1;
     }
     yaml_parser_t parser;
@@ -927,7 +783,7 @@ int manifest_parse(const char *path, const char *text, size_t len, const defines
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
     int rc;
     if (!yaml_parser_load(&parser, &L.doc)) {
-        rc = report_yaml_error(&L, &parser, text, len);
+        rc = yaml_report_error(m->path, &parser, text, len);
     } else {
         rc = load_root(&L);
         yaml_document_delete(&L.doc);
@@ -942,7 +798,7 @@ int manifest_parse(const char *path, const char *text, size_t len, const defines
             }
             yaml_document_delete(&extra);
         } else if (rc == 0) {
-            rc = report_yaml_error(&L, &parser, text, len);
+            rc = yaml_report_error(m->path, &parser, text, len);
         }
     }
     yaml_parser_delete(&parser);
@@ -951,7 +807,7 @@ int manifest_parse(const char *path, const char *text, size_t len, const defines
 
 int manifest_load(const char *path, const defines *defs, manifest *m) {
     size_t len;
-    char *text = read_manifest_text(path, &len);
+    char *text = manifest_read_text(path, &len);
     if (text == NULL) {
         memset(m, 0, sizeof *m);
         return -1;
@@ -995,32 +851,4 @@ void manifest_free(manifest *m) {
     free(m->path);
     free(m->dir);
     memset(m, 0, sizeof *m);
-}
-
-int defines_add(defines *d, const char *arg) {
-    const char *eq = strchr(arg, '=');
-    bool ok = eq != NULL && eq > arg && !(arg[0] >= '0' && arg[0] <= '9');
-    for (const char *c = arg; ok && c < eq; c++) {
-        ok = (*c == '_' || (*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') ||
-              (*c >= '0' && *c <= '9'));
-    }
-    if (!ok) {
-        diag_error("-D needs NAME=VALUE with NAME made of letters, digits and '_', not '%s'",
-                   shown(arg));
-        return -1;
-    }
-    VEC_RESERVE(d->v, d->n, d->cap);
-    d->v[d->n].name = xstrndup(arg, (size_t)(eq - arg));
-    d->v[d->n].value = xstrdup(eq + 1);
-    d->n++;
-    return 0;
-}
-
-void defines_free(defines *d) {
-    for (size_t i = 0; i < d->n; i++) {
-        free(d->v[i].name);
-        free(d->v[i].value);
-    }
-    free(d->v);
-    memset(d, 0, sizeof *d);
 }

@@ -9,6 +9,7 @@
 
 #include "util/diag.h"
 #include "format/mpy_header.h"
+#include "manifest/defines.h"
 #include "manifest/glob.h"
 
 enum { MPY_UNSET = -1, MPY_OFF = 0, MPY_ON = 1, MPY_AUTO = 2 };
@@ -38,16 +39,6 @@ typedef struct {
     settings set;
     src_pos pos, src_pos, dst_pos;
 } file_entry;
-
-typedef struct {
-    char *name;
-    char *value;
-} define;
-
-typedef struct {
-    define *v;
-    size_t n, cap;
-} defines;
 
 /* image.partition: where the image lives on the device. */
 typedef struct {
@@ -102,11 +93,5 @@ int manifest_load(const char *path, const defines *defs, manifest *m);
 int manifest_parse(const char *path, const char *text, size_t len, const defines *defs,
                    manifest *m);
 void manifest_free(manifest *m);
-
-/* "NAME=VALUE" from -D; -1 with an error printed when malformed. */
-int defines_add(defines *d, const char *arg);
-void defines_free(defines *d);
-/* The value of the last -D NAME=..., or NULL. */
-const char *defines_get(const defines *d, const char *name, size_t len);
 
 #endif
