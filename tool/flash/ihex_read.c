@@ -9,6 +9,7 @@
 
 #include "flash/pieces.h"
 #include "util/alloc.h"
+#include "util/bytes.h"
 #include "util/diag.h"
 
 typedef struct {
@@ -21,19 +22,6 @@ typedef struct {
     uint32_t base;
     bool ended;
 } hex_reader;
-
-static int digit(uint8_t c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    return -1;
-}
 
 static bool blank(uint8_t c) {
     return c == ' ' || c == '\t' || c == '\r';
@@ -82,7 +70,7 @@ static int parse_line(hex_reader *r, const uint8_t *s, size_t len) {
     }
     size_t digits = len - 1;
     for (size_t i = 1; i < len; i++) {
-        if (digit(s[i]) < 0) {
+        if (hex_digit((char)s[i]) < 0) {
             return fail(r, "'%s' at column %zu is not a hex digit", shown_n((const char *)s + i, 1),
                         i + 1);
         }
@@ -94,8 +82,8 @@ static int parse_line(hex_reader *r, const uint8_t *s, size_t len) {
     uint8_t *b = r->data + r->used; /* decoded in place; kept only for data */
     size_t nb = digits / 2;
     unsigned sum = 0;
+    hex_decode((const char *)s + 1, nb, b);
     for (size_t i = 0; i < nb; i++) {
-        b[i] = (uint8_t)(digit(s[1 + 2 * i]) << 4 | digit(s[2 + 2 * i]));
         sum += b[i];
     }
     size_t count = b[0];

@@ -43,7 +43,7 @@ void hex_encode(const uint8_t *p, size_t n, char *out) {
     out[2 * n] = '\0';
 }
 
-static int hex_digit(char c) {
+int hex_digit(char c) {
     if (c >= '0' && c <= '9') {
         return c - '0';
     }

@@ -16,6 +16,8 @@ uint64_t get_le64(const uint8_t *p);
 
 /* `n` bytes as 2n lowercase hex digits and a NUL. */
 void hex_encode(const uint8_t *p, size_t n, char *out);
+/* The value of one hex digit (either case), or -1. */
+int hex_digit(char c);
 /* 2n hex digits (either case) into `n` bytes; false if any is not one. */
 bool hex_decode(const char *s, size_t n, uint8_t *out);
 
