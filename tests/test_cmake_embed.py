@@ -206,7 +206,20 @@ def firmware(name, script, host):
     return text
 
 
-class HostLinks(SharedProject):
+class ScriptDefinitionsFail:
+    """For a SharedProject whose fw_size and fw_start link with a script
+    that defines the partition's size or start itself."""
+
+    def test_a_script_that_defines_the_size_fails_the_link(self):
+        self.assert_names_both_places(self.build_fails("fw_size"), "fw_size",
+                                      "_micropy_hw_romfs_part0_size")
+
+    def test_a_script_that_defines_the_start_fails_the_link(self):
+        self.assert_names_both_places(self.build_fails("fw_start"), "fw_start",
+                                      "_micropy_hw_romfs_part0_start")
+
+
+class HostLinks(ScriptDefinitionsFail, SharedProject):
     """The host's gcc and GNU ld: the header beside both declaration
     styles (-Werror), and linker scripts that define the partition symbols
     (an error, naming them and both places) or PROVIDE them (fine)."""
@@ -244,14 +257,6 @@ class HostLinks(SharedProject):
         self.assertEqual((qemu_start, qemu_size), (start, size))
         self.assertEqual((stm32_start, stm32_size), (start, size))
 
-    def test_a_script_that_defines_the_size_fails_the_link(self):
-        self.assert_names_both_places(self.build_fails("fw_size"), "fw_size",
-                                      "_micropy_hw_romfs_part0_size")
-
-    def test_a_script_that_defines_the_start_fails_the_link(self):
-        self.assert_names_both_places(self.build_fails("fw_start"), "fw_start",
-                                      "_micropy_hw_romfs_part0_start")
-
     def test_a_script_that_provides_the_size_is_fine(self):
         self.assertEqual(self.carried("fw_provide")[1], len(self.image()))
 
@@ -262,7 +267,7 @@ class HostLinks(SharedProject):
 
 
 @unittest.skipUnless(HAVE_ARM, "arm-none-eabi-gcc not installed")
-class ArmLinks(SharedProject):
+class ArmLinks(ScriptDefinitionsFail, SharedProject):
     """The same with arm-none-eabi-gcc and its ld, the image in a flash
     region of a board's linker script."""
 
@@ -291,14 +296,6 @@ class ArmLinks(SharedProject):
 
     def test_header_beside_port_declarations(self):
         self.check_symbols("fw_ok")
-
-    def test_a_script_that_defines_the_size_fails_the_link(self):
-        self.assert_names_both_places(self.build_fails("fw_size"), "fw_size",
-                                      "_micropy_hw_romfs_part0_size")
-
-    def test_a_script_that_defines_the_start_fails_the_link(self):
-        self.assert_names_both_places(self.build_fails("fw_start"), "fw_start",
-                                      "_micropy_hw_romfs_part0_start")
 
     def test_the_same_value_and_provide_are_fine(self):
         self.check_symbols("fw_same")
